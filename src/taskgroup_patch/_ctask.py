@@ -1,0 +1,96 @@
+"""Withdrawing a pending cancel from the C task of CPython 3.8-3.10.
+
+3.13's ``Task.uncancel()`` clears the task's must-cancel flag when the count
+of cancel requests drops back to zero, so a cancel() that was taken back (a
+timeout that fired just as its block ended, say) never reaches the coroutine.
+The C task of 3.8-3.10 exposes that flag only through the read-only getter
+``_must_cancel``.  We find the C int behind the getter once, by watching it on
+a probe task, and write it with ctypes.  If the layout is not what we expect,
+nothing is written: the pending cancel is then delivered, as on 3.11/3.12.
+"""
+
+import asyncio.futures
+import asyncio.tasks
+
+_CTask = getattr(asyncio.tasks, "_CTask", None)
+_CFuture = getattr(asyncio.futures, "_CFuture", None)
+
+# Byte offset of the flag inside a C task; None until looked for, -1 if the
+# search or a later check failed.
+_offset = None
+
+
+def clear_must_cancel(task):
+    """Clear *task*'s pending cancel; return True if it is cleared."""
+    global _offset
+    if _CTask is None or not isinstance(task, _CTask):
+        return False
+    if _offset is None:
+        _offset = _find_offset()
+    if _offset < 0:
+        return False
+    import ctypes
+
+    flag = ctypes.c_int.from_address(id(task) + _offset)
+    if flag.value != 1:
+        _offset = -1
+        return False
+    flag.value = 0
+    if task._must_cancel:
+        flag.value = 1
+        _offset = -1
+        return False
+    return True
+
+
+class _ProbeLoop:
+    """Just enough of an event loop for the C task's constructor."""
+
+    def get_debug(self):
+        return False
+
+    def call_soon(self, callback, *args, context=None):
+        return None
+
+
+async def _probe():
+    pass
+
+
+def _find_offset():
+    try:
+        import ctypes
+    except ImportError:
+        return -1
+    if _CTask is None or _CFuture is None:
+        return -1
+    coro = _probe()
+    try:
+        task = _CTask(coro, loop=_ProbeLoop())
+    except Exception:
+        coro.close()
+        return -1
+    coro.close()
+    task._log_destroy_pending = False
+    base = id(task)
+    # The flag lives in the task's own part of the struct, past the future's.
+    span = range(_CFuture.__basicsize__, _CTask.__basicsize__ - 3, 4)
+
+    def read(offset):
+        return ctypes.c_int.from_address(base + offset).value
+
+    zero = [off for off in span if read(off) == 0]
+    task.cancel()
+    if not task._must_cancel:
+        return -1
+    found = [off for off in zero if read(off) == 1]
+    if len(found) != 1:
+        return -1
+    offset = found[0]
+    flag = ctypes.c_int.from_address(base + offset)
+    flag.value = 0
+    cleared = not task._must_cancel
+    flag.value = 1
+    restored = task._must_cancel
+    flag.value = 0
+    return offset if cleared and restored else -1

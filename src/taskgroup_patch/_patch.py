@@ -1,0 +1,157 @@
+"""The one place that knows what taskgroup_patch puts where.
+
+``install()`` replaces or adds names in asyncio (and in builtins and
+concurrent.futures where 3.11 changed them), records every change, and rolls
+all of them back if any step fails, so asyncio is either fully patched or
+left as the interpreter made it.
+"""
+
+import builtins
+import sys
+import threading
+
+_MISSING = object()
+_lock = threading.Lock()
+_changes = []  # (owner, name, previous value or _MISSING), in order applied
+_installed = False
+
+
+def install():
+    """Patch asyncio; do nothing if it is already patched."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        try:
+            if sys.version_info < (3, 11):
+                _install_backport()
+            else:
+                _install_newer_semantics()
+        except BaseException:
+            _undo()
+            raise
+        _installed = True
+
+
+def installed():
+    """Return {"asyncio.TaskGroup": "taskgroup_patch.taskgroups.TaskGroup", ...}."""
+    with _lock:
+        return {_target(owner, name): _dotted(_get(owner, name)) for owner, name, _ in _changes}
+
+
+def _get(owner, name):
+    return owner[name] if isinstance(owner, dict) else getattr(owner, name)
+
+
+def _install_backport():
+    import asyncio
+    import asyncio.base_events
+    import asyncio.exceptions
+    import asyncio.locks
+    import asyncio.runners
+    import asyncio.tasks
+    import concurrent.futures
+    import concurrent.futures._base
+
+    import exceptiongroup
+
+    from taskgroup_patch import exceptions, locks, runners, taskgroups, tasks, timeouts
+
+    for name in ("BaseExceptionGroup", "ExceptionGroup"):
+        if not hasattr(builtins, name):
+            _set(builtins, name, getattr(exceptiongroup, name))
+
+    _set_everywhere("Task", tasks.Task, asyncio, asyncio.tasks)
+    _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
+    _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)
+
+    _set_everywhere("TimeoutError", exceptions.TimeoutError, asyncio, asyncio.exceptions,
+                    concurrent.futures, concurrent.futures._base)
+    _set_everywhere("BrokenBarrierError", exceptions.BrokenBarrierError,
+                    asyncio, asyncio.exceptions)
+    _set_everywhere("Barrier", locks.Barrier, asyncio, asyncio.locks)
+    _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
+    _set_everywhere("run", runners.run, asyncio, asyncio.runners)
+
+    _install_submodule(asyncio, "taskgroups", taskgroups)
+    _install_submodule(asyncio, "timeouts", timeouts)
+    for module in (taskgroups, timeouts):
+        for name in module.__all__:
+            _set(asyncio, name, getattr(module, name))
+
+    _extend_all(asyncio.exceptions, ("BrokenBarrierError",))
+    _extend_all(asyncio.locks, ("Barrier",))
+    _extend_all(asyncio.runners, ("Runner",))
+    _extend_all(asyncio, ("BrokenBarrierError", "Barrier", "Runner")
+                + taskgroups.__all__ + timeouts.__all__)
+
+
+def _install_newer_semantics():
+    # TASKGROUP_PATCH=1 on 3.11+: the interpreter's Task already counts
+    # cancellations, so only the context managers and runner are ours.
+    import asyncio
+
+    from taskgroup_patch import runners, taskgroups, timeouts
+
+    _install_submodule(asyncio, "taskgroups", taskgroups)
+    _install_submodule(asyncio, "timeouts", timeouts)
+    for module in (taskgroups, timeouts):
+        for name in module.__all__:
+            _set(asyncio, name, getattr(module, name))
+    _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
+    _set_everywhere("run", runners.run, asyncio, asyncio.runners)
+
+
+def _set(owner, name, value):
+    if isinstance(owner, dict):
+        previous = owner.get(name, _MISSING)
+        owner[name] = value
+    else:
+        previous = owner.__dict__.get(name, _MISSING)
+        setattr(owner, name, value)
+    _changes.append((owner, name, previous))
+
+
+def _set_everywhere(name, value, *owners):
+    for owner in owners:
+        _set(owner, name, value)
+
+
+def _install_submodule(package, name, module):
+    # `import asyncio.taskgroups` and `from asyncio import taskgroups` both
+    # find our module; it keeps its own __name__ so tracebacks stay truthful.
+    _set(sys.modules, package.__name__ + "." + name, module)
+    _set(package, name, module)
+
+
+def _extend_all(module, names):
+    current = tuple(module.__all__)
+    _set(module, "__all__", current + tuple(n for n in names if n not in current))
+
+
+def _undo():
+    while _changes:
+        owner, name, previous = _changes.pop()
+        if isinstance(owner, dict):
+            if previous is _MISSING:
+                owner.pop(name, None)
+            else:
+                owner[name] = previous
+        elif previous is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, previous)
+
+
+def _target(owner, name):
+    if owner is sys.modules:
+        return "sys.modules[%r]" % name
+    return _dotted(owner) + "." + name
+
+
+def _dotted(obj):
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if module and qualname:
+        return module + "." + qualname
+    return getattr(obj, "__name__", repr(obj))

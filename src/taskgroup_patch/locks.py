@@ -1,0 +1,116 @@
+"""asyncio.Barrier, new in 3.11."""
+
+import asyncio.locks
+import enum
+
+from taskgroup_patch.exceptions import BrokenBarrierError
+
+__all__ = ("Barrier",)
+
+
+class _BarrierState(enum.Enum):
+    FILLING = "filling"
+    DRAINING = "draining"
+    RESETTING = "resetting"
+    BROKEN = "broken"
+
+
+class Barrier:
+    """Asyncio equivalent of threading.Barrier.
+
+    Tasks block in wait() until *parties* of them are waiting; then all are
+    released together, and the barrier can be used again.
+    """
+
+    def __init__(self, parties: int) -> None:
+        if parties < 1:
+            raise ValueError("parties must be > 0")
+        # Created on first use: on 3.8 and 3.9 a Condition binds to the
+        # event loop current at construction, which may not be the one
+        # that will run the tasks.
+        self._cond = None
+        self._parties = parties
+        self._state = _BarrierState.FILLING
+        self._count = 0
+
+    def __repr__(self) -> str:
+        extra = self._state.value
+        if not self.broken:
+            extra += ", waiters:%d/%d" % (self.n_waiting, self.parties)
+        return "<%s.%s object at %#x [%s]>" % (
+            type(self).__module__, type(self).__qualname__, id(self), extra)
+
+    async def __aenter__(self) -> int:
+        return await self.wait()
+
+    async def __aexit__(self, *args) -> None:
+        pass
+
+    def _condition(self):
+        if self._cond is None:
+            self._cond = asyncio.locks.Condition()
+        return self._cond
+
+    async def wait(self) -> int:
+        """Wait until all parties wait; return this task's index in 0..parties-1."""
+        cond = self._condition()
+        async with cond:
+            # Tasks arriving while the barrier drains or resets wait their turn.
+            await cond.wait_for(lambda: self._state not in (
+                _BarrierState.DRAINING, _BarrierState.RESETTING))
+            if self._state is _BarrierState.BROKEN:
+                raise BrokenBarrierError("Barrier aborted")
+            try:
+                index = self._count
+                self._count += 1
+                if index + 1 == self._parties:
+                    self._state = _BarrierState.DRAINING
+                    cond.notify_all()
+                else:
+                    await cond.wait_for(lambda: self._state is not _BarrierState.FILLING)
+                    if self._state in (_BarrierState.BROKEN, _BarrierState.RESETTING):
+                        raise BrokenBarrierError("Abort or reset of barrier")
+                return index
+            finally:
+                self._count -= 1
+                if self._count == 0:
+                    # The last task out lets the next round fill the barrier.
+                    if self._state in (_BarrierState.RESETTING, _BarrierState.DRAINING):
+                        self._state = _BarrierState.FILLING
+                    cond.notify_all()
+
+    async def reset(self) -> None:
+        """Return the barrier to its empty state; waiting tasks get
+        BrokenBarrierError."""
+        cond = self._condition()
+        async with cond:
+            if self._count > 0:
+                self._state = _BarrierState.RESETTING
+            else:
+                self._state = _BarrierState.FILLING
+            cond.notify_all()
+
+    async def abort(self) -> None:
+        """Break the barrier: current and future wait() calls raise
+        BrokenBarrierError."""
+        cond = self._condition()
+        async with cond:
+            self._state = _BarrierState.BROKEN
+            cond.notify_all()
+
+    @property
+    def parties(self) -> int:
+        """The number of tasks required to trip the barrier."""
+        return self._parties
+
+    @property
+    def n_waiting(self) -> int:
+        """The number of tasks waiting at the barrier now."""
+        if self._state is _BarrierState.FILLING:
+            return self._count
+        return 0
+
+    @property
+    def broken(self) -> bool:
+        """True if the barrier is broken."""
+        return self._state is _BarrierState.BROKEN

@@ -1,0 +1,211 @@
+"""asyncio.Runner and asyncio.run() as in 3.13."""
+
+import asyncio.coroutines
+import asyncio.events
+import asyncio.exceptions
+import asyncio.tasks
+import contextvars
+import enum
+import signal
+import threading
+from typing import Any, Callable, Coroutine, Optional, TypeVar
+
+__all__ = ("Runner", "run")
+
+_T = TypeVar("_T")
+
+
+class _State(enum.Enum):
+    CREATED = "created"
+    INITIALIZED = "initialized"
+    CLOSED = "closed"
+
+
+class Runner:
+    """A context manager that owns an event loop for the code it runs.
+
+        with asyncio.Runner() as runner:
+            runner.run(first())
+            runner.run(second())
+
+    Each run() runs a coroutine to completion in the same loop and the same
+    contextvars.Context.  On exit, remaining tasks are cancelled, async
+    generators and the default executor are shut down and the loop closed.
+    Ctrl-C in the main thread cancels the running coroutine; KeyboardInterrupt
+    is raised once it has unwound, unless it swallowed the cancellation.
+    """
+
+    def __init__(
+        self,
+        *,
+        debug: Optional[bool] = None,
+        loop_factory: Optional[Callable[[], asyncio.AbstractEventLoop]] = None,
+    ) -> None:
+        self._state = _State.CREATED
+        self._debug = debug
+        self._loop_factory = loop_factory
+        self._loop = None
+        self._context = None
+        self._interrupt_count = 0
+        self._set_event_loop = False
+
+    def __enter__(self) -> "Runner":
+        self._lazy_init()
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut down and close the event loop; a second call does nothing."""
+        if self._state is not _State.INITIALIZED:
+            return
+        try:
+            loop = self._loop
+            _cancel_all_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            _shutdown_default_executor(loop)
+        finally:
+            if self._set_event_loop:
+                asyncio.events.set_event_loop(None)
+            loop.close()
+            self._loop = None
+            self._state = _State.CLOSED
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        """Return the runner's event loop, creating it if needed."""
+        self._lazy_init()
+        return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, _T], *,
+            context: Optional[contextvars.Context] = None) -> _T:
+        """Run a coroutine inside the runner's event loop; return its result."""
+        if not asyncio.coroutines.iscoroutine(coro):
+            raise ValueError("a coroutine was expected, got {!r}".format(coro))
+        if asyncio.events._get_running_loop() is not None:
+            # Fail fast, with a short traceback.
+            raise RuntimeError("Runner.run() cannot be called from a running event loop")
+        self._lazy_init()
+
+        if context is None:
+            context = self._context
+        task = self._loop.create_task(coro, context=context)
+
+        sigint_handler = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            # A plain function, not functools.partial(..., task): signal.py
+            # of 3.8-3.10 repr()s handlers, and a task's repr shows its
+            # result (gh-112559).
+            def sigint_handler(signum, frame):
+                self._on_sigint(task)
+
+            try:
+                signal.signal(signal.SIGINT, sigint_handler)
+            except ValueError:
+                # The "main thread" may not handle signals (an embedded
+                # interpreter, gh-91880).
+                sigint_handler = None
+
+        self._interrupt_count = 0
+        try:
+            return self._loop.run_until_complete(task)
+        except asyncio.exceptions.CancelledError:
+            if self._interrupt_count > 0:
+                uncancel = getattr(task, "uncancel", None)
+                if uncancel is not None and uncancel() == 0:
+                    raise KeyboardInterrupt()
+            raise
+        finally:
+            if (sigint_handler is not None
+                    and signal.getsignal(signal.SIGINT) is sigint_handler):
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def _lazy_init(self):
+        if self._state is _State.CLOSED:
+            raise RuntimeError("Runner is closed")
+        if self._state is _State.INITIALIZED:
+            return
+        if self._loop_factory is None:
+            self._loop = asyncio.events.new_event_loop()
+            if not self._set_event_loop:
+                # Only once: set_event_loop() attaches child watchers.
+                asyncio.events.set_event_loop(self._loop)
+                self._set_event_loop = True
+        else:
+            self._loop = self._loop_factory()
+        if self._debug is not None:
+            self._loop.set_debug(self._debug)
+        self._context = contextvars.copy_context()
+        self._state = _State.INITIALIZED
+
+    def _on_sigint(self, main_task):
+        self._interrupt_count += 1
+        if self._interrupt_count == 1 and not main_task.done():
+            main_task.cancel()
+            # Wake the loop up if select() is blocked with a long timeout.
+            self._loop.call_soon_threadsafe(lambda: None)
+            return
+        raise KeyboardInterrupt()
+
+
+def run(main: Coroutine[Any, Any, _T], *, debug: Optional[bool] = None,
+        loop_factory: Optional[Callable[[], asyncio.AbstractEventLoop]] = None) -> _T:
+    """Run a coroutine in a new event loop, close the loop, return the result.
+
+    Cannot be called while another event loop runs in the same thread.
+    """
+    if asyncio.events._get_running_loop() is not None:
+        # Fail fast, with a short traceback.
+        raise RuntimeError("asyncio.run() cannot be called from a running event loop")
+    with Runner(debug=debug, loop_factory=loop_factory) as runner:
+        return runner.run(main)
+
+
+def _cancel_all_tasks(loop):
+    to_cancel = asyncio.tasks.all_tasks(loop)
+    if not to_cancel:
+        return
+    for task in to_cancel:
+        task.cancel()
+    loop.run_until_complete(asyncio.tasks.gather(*to_cancel, return_exceptions=True))
+    for task in to_cancel:
+        if task.cancelled():
+            continue
+        if task.exception() is not None:
+            loop.call_exception_handler({
+                "message": "unhandled exception during asyncio.run() shutdown",
+                "exception": task.exception(),
+                "task": task,
+            })
+
+
+def _shutdown_default_executor(loop):
+    shutdown = getattr(loop, "shutdown_default_executor", None)
+    if shutdown is not None:
+        loop.run_until_complete(shutdown())
+        return
+    # 3.8's loop has no shutdown_default_executor(): join the executor's
+    # threads from a helper thread while the loop keeps running.
+    executor = getattr(loop, "_default_executor", None)
+    if executor is None:
+        return
+    done = loop.create_future()
+
+    def join_executor():
+        try:
+            executor.shutdown(wait=True)
+        finally:
+            loop.call_soon_threadsafe(_set_done, done)
+
+    thread = threading.Thread(target=join_executor, name="asyncio shutdown_default_executor")
+    thread.start()
+    try:
+        loop.run_until_complete(done)
+    finally:
+        thread.join()
+
+
+def _set_done(future):
+    if not future.done():
+        future.set_result(None)

@@ -1,0 +1,220 @@
+"""asyncio.TaskGroup with the semantics of the newest CPython."""
+
+import asyncio.events
+import asyncio.exceptions
+import asyncio.tasks
+from typing import Any, Coroutine, Optional, TypeVar
+from contextvars import Context
+
+from exceptiongroup import BaseExceptionGroup
+
+from taskgroup_patch import tasks
+
+__all__ = ("TaskGroup",)
+
+_T = TypeVar("_T")
+_CancelledError = asyncio.exceptions.CancelledError
+_current_task = asyncio.tasks.current_task
+_get_running_loop = asyncio.events.get_running_loop
+
+
+class TaskGroup:
+    """Asynchronous context manager that runs tasks and waits for all of them.
+
+        async with asyncio.TaskGroup() as group:
+            task1 = group.create_task(some_coroutine(...))
+            task2 = group.create_task(other_coroutine(...))
+        print("Both tasks have completed now.")
+
+    If a task fails with anything but CancelledError, the remaining tasks
+    are cancelled, and once all are done the errors are raised together as
+    an ExceptionGroup (BaseExceptionGroup if one is not an Exception).
+    KeyboardInterrupt and SystemExit propagate as they are.
+    """
+
+    def __init__(self) -> None:
+        self._entered = False
+        self._exiting = False
+        self._aborting = False
+        self._loop = None
+        self._parent_task = None
+        self._parent_cancel_requested = False
+        self._tasks = set()
+        self._errors = []
+        self._base_error = None
+        self._on_completed_fut = None
+
+    def __repr__(self) -> str:
+        info = [""]
+        if self._tasks:
+            info.append("tasks=%d" % len(self._tasks))
+        if self._errors:
+            info.append("errors=%d" % len(self._errors))
+        if self._aborting:
+            info.append("cancelling")
+        elif self._entered:
+            info.append("entered")
+        return "<TaskGroup%s>" % " ".join(info)
+
+    async def __aenter__(self) -> "TaskGroup":
+        if self._entered:
+            raise RuntimeError("TaskGroup %r has already been entered" % self)
+        if self._loop is None:
+            self._loop = _get_running_loop()
+        self._parent_task = _current_task(self._loop)
+        if self._parent_task is None:
+            raise RuntimeError("TaskGroup %r cannot determine the parent task" % self)
+        self._entered = True
+        return self
+
+    async def __aexit__(self, et, exc, tb) -> Optional[bool]:
+        # Every exit path stays flat (no raise from inside an except block
+        # that handles another exception): 3.8 can loop forever walking
+        # exception contexts otherwise (bpo-25782).
+        self._exiting = True
+        if exc is not None and _is_base_error(exc) and self._base_error is None:
+            self._base_error = exc
+        if et is not None and issubclass(et, _CancelledError):
+            cancelled_error = exc
+        else:
+            cancelled_error = None
+        if et is not None and not self._aborting:
+            self._abort()
+
+        while self._tasks:
+            if self._on_completed_fut is None:
+                self._on_completed_fut = self._loop.create_future()
+            try:
+                await self._on_completed_fut
+            except _CancelledError as ex:
+                if not self._aborting:
+                    # The parent task is being cancelled from outside while
+                    # we wait: stop the children and propagate it afterwards.
+                    cancelled_error = ex
+                    self._abort()
+            self._on_completed_fut = None
+
+        try:
+            if self._base_error is not None:
+                self._report_suppressed_errors()
+                raise self._base_error
+
+            if self._parent_cancel_requested:
+                # Take back the cancel we sent the parent; if nobody else
+                # asked to cancel it, the CancelledError ends here.
+                if tasks.uncancel(self._parent_task) == 0:
+                    cancelled_error = None
+
+            # Errors of the children take priority over a cancellation.
+            if cancelled_error is not None and not self._errors:
+                raise cancelled_error
+
+            if et is not None and not issubclass(et, _CancelledError):
+                self._errors.append(exc)
+
+            if self._errors:
+                parent = self._parent_task
+                if tasks.cancelling(parent):
+                    # Someone else still wants the parent cancelled: keep
+                    # the count stable and make sure it is cancelled at its
+                    # next await, since the group swallowed the CancelledError.
+                    tasks.uncancel(parent)
+                    tasks.request_cancel(parent)
+                if et is not None and issubclass(et, GeneratorExit) and len(self._errors) == 1:
+                    # Only the body failed, by being closed (an async
+                    # generator's aclose()): let GeneratorExit through bare.
+                    raise exc
+                raise BaseExceptionGroup("unhandled errors in a TaskGroup", self._errors) from None
+        finally:
+            # Exceptions hold frames that hold this group: break the cycles.
+            self._parent_task = None
+            self._errors = None
+            self._base_error = None
+            exc = cancelled_error = None
+        # Whatever deserved to propagate was raised above.
+        return True
+
+    def create_task(
+        self,
+        coro: Coroutine[Any, Any, _T],
+        *,
+        name: Optional[str] = None,
+        context: Optional[Context] = None,
+    ) -> "asyncio.Task[_T]":
+        """Create a new task in this group and return it.
+
+        Like asyncio.create_task(), but the task belongs to the group.
+        """
+        if not self._entered:
+            coro.close()
+            raise RuntimeError("TaskGroup %r has not been entered" % self)
+        if self._exiting and not self._tasks:
+            coro.close()
+            raise RuntimeError("TaskGroup %r is finished" % self)
+        if self._aborting:
+            coro.close()
+            raise RuntimeError("TaskGroup %r is shutting down" % self)
+        if context is None:
+            task = self._loop.create_task(coro, name=name)
+        else:
+            task = self._loop.create_task(coro, name=name, context=context)
+        # Even a task that finished inside create_task (an eager task
+        # factory) reports through the callback, so that its error cannot
+        # cancel the parent before the body reaches its next await.
+        self._tasks.add(task)
+        task.add_done_callback(self._on_task_done)
+        return task
+
+    def _abort(self):
+        self._aborting = True
+        for task in self._tasks:
+            if not task.done():
+                task.cancel()
+
+    def _report_suppressed_errors(self):
+        # KeyboardInterrupt/SystemExit propagate alone; do not lose the
+        # other errors the children raised meanwhile.
+        for error in self._errors:
+            if error is not self._base_error:
+                self._loop.call_exception_handler({
+                    "message": "TaskGroup error not raised because %s propagates"
+                               % type(self._base_error).__name__,
+                    "exception": error,
+                })
+
+    def _on_task_done(self, task):
+        self._tasks.discard(task)
+        if self._on_completed_fut is not None and not self._tasks:
+            if not self._on_completed_fut.done():
+                self._on_completed_fut.set_result(True)
+
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+
+        self._errors.append(exc)
+        if _is_base_error(exc) and self._base_error is None:
+            self._base_error = exc
+
+        if self._parent_task.done():
+            # Nobody is left to raise it to: report it.
+            self._loop.call_exception_handler({
+                "message": "Task %r has errored out but its parent task %r "
+                           "is already completed" % (task, self._parent_task),
+                "exception": exc,
+                "task": task,
+            })
+            return
+
+        if not self._aborting and not self._parent_cancel_requested:
+            # Wake the parent up from whatever it awaits in the group's body,
+            # so that __aexit__ can stop the other children.
+            self._abort()
+            self._parent_cancel_requested = True
+            tasks.request_cancel(self._parent_task)
+
+
+def _is_base_error(exc):
+    return isinstance(exc, (SystemExit, KeyboardInterrupt))

@@ -1,0 +1,217 @@
+"""A task that counts cancellation requests, as asyncio.Task does since 3.11.
+
+``Task`` subclasses the interpreter's own (C) task, so it runs at C speed: the
+count is a class attribute that becomes an instance attribute only once a
+task is cancelled, and creating a task through ``loop.create_task`` never runs
+Python code in the task itself.
+
+Tasks that asyncio did not make (a user's task factory returning a plain
+interpreter task, uvloop imported before the patch) cannot count outside
+cancels, but TaskGroup and timeout count their own requests for them through
+``request_cancel``/``cancelling``/``uncancel`` below.
+"""
+
+import asyncio.base_events
+import asyncio.coroutines
+import asyncio.events
+import asyncio.tasks
+import collections.abc
+import sys
+import weakref
+
+from taskgroup_patch import _ctask
+
+__all__ = ("Task", "create_task")
+
+# The interpreter's task type, whatever asyncio.Task is bound to right now.
+_BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
+_set_task_name = asyncio.tasks._set_task_name
+_iscoroutine = asyncio.coroutines.iscoroutine
+
+
+class _CoroutineInContext(collections.abc.Coroutine):
+    """A coroutine whose every step runs inside one contextvars.Context.
+
+    The C task of 3.8-3.10 always runs its coroutine in a *copy* of the
+    current context; ``Task(..., context=ctx)`` must run in ctx itself, so
+    that what the task sets there is visible afterwards.
+    """
+
+    __slots__ = ("coro", "context")
+
+    def __init__(self, coro, context):
+        self.coro = coro
+        self.context = context
+
+    def send(self, value):
+        return self.context.run(self.coro.send, value)
+
+    def throw(self, *exc_info):
+        return self.context.run(self.coro.throw, *exc_info)
+
+    def close(self):
+        self.coro.close()
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def __getattr__(self, name):
+        # cr_frame, cr_code, __qualname__...: repr() and get_stack() read them.
+        return getattr(self.coro, name)
+
+    def __repr__(self):
+        return repr(self.coro)
+
+
+class _TaskType(type):
+    """Makes every interpreter task pass ``isinstance(t, asyncio.Task)``."""
+
+    def __instancecheck__(cls, obj):
+        if cls is Task:
+            return isinstance(obj, _BaseTask)
+        return super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, subclass):
+        if cls is Task:
+            return issubclass(subclass, _BaseTask)
+        return super().__subclasscheck__(subclass)
+
+
+if _BaseTask is asyncio.tasks._PyTask:
+    def _withdraw_cancel(task):
+        task._must_cancel = False
+else:
+    _withdraw_cancel = _ctask.clear_must_cancel
+
+
+class Task(_BaseTask, metaclass=_TaskType):
+    """A coroutine wrapped in a Future that counts its cancellation requests."""
+
+    _num_cancels_requested = 0
+
+    def __init__(self, coro, *, loop=None, name=None, context=None):
+        if context is not None and _iscoroutine(coro):
+            coro = _CoroutineInContext(coro, context)
+        super().__init__(coro, loop=loop, name=name)
+
+    if sys.version_info >= (3, 9):
+        def cancel(self, msg=None):
+            """Request that the task be cancelled; count the request."""
+            if self.done():
+                return False
+            self._num_cancels_requested += 1
+            return super().cancel(msg)
+    else:
+        def cancel(self, msg=None):
+            """Request that the task be cancelled; count the request.
+
+            *msg* is accepted for 3.9+ compatibility; 3.8 cannot carry it.
+            """
+            if self.done():
+                return False
+            self._num_cancels_requested += 1
+            return super().cancel()
+
+    def cancelling(self):
+        """Return the number of pending cancellation requests."""
+        return self._num_cancels_requested
+
+    def uncancel(self):
+        """Take back one cancellation request; return how many remain.
+
+        When none remain, a cancel that has not reached the coroutine yet is
+        withdrawn.
+        """
+        count = self._num_cancels_requested
+        if count > 0:
+            count -= 1
+            self._num_cancels_requested = count
+            if count == 0 and self._must_cancel:
+                _withdraw_cancel(self)
+        return count
+
+    def get_coro(self):
+        coro = super().get_coro()
+        if type(coro) is _CoroutineInContext:
+            return coro.coro
+        return coro
+
+
+# Creating tasks without running Task.__init__: the common case pays nothing.
+_new_task = _BaseTask.__new__
+_init_task = _BaseTask.__init__
+
+
+def _loop_create_task(self, coro, *, name=None, context=None):
+    """Schedule a coroutine object; return a task (BaseEventLoop.create_task)."""
+    self._check_closed()
+    if self._task_factory is None:
+        if context is None:
+            task = _new_task(Task)
+            _init_task(task, coro, loop=self, name=name)
+        else:
+            task = Task(coro, loop=self, name=name, context=context)
+        if task._source_traceback:
+            del task._source_traceback[-1]
+    else:
+        if context is None:
+            task = self._task_factory(self, coro)
+        else:
+            task = self._task_factory(self, coro, context=context)
+        _set_task_name(task, name)
+    return task
+
+
+def create_task(coro, *, name=None, context=None):
+    """Schedule the execution of a coroutine object; return a Task."""
+    loop = asyncio.events.get_running_loop()
+    if context is None:
+        task = loop.create_task(coro)
+    else:
+        task = loop.create_task(coro, context=context)
+    _set_task_name(task, name)
+    return task
+
+
+# Cancel counting that also works for tasks that cannot count themselves.
+
+_foreign_counts = weakref.WeakKeyDictionary()
+
+
+def request_cancel(task):
+    """Cancel *task* on behalf of a TaskGroup or timeout, counting it."""
+    if hasattr(task, "uncancel"):
+        return task.cancel()
+    if task.cancel():
+        _foreign_counts[task] = _foreign_counts.get(task, 0) + 1
+        return True
+    return False
+
+
+def cancelling(task):
+    """Return *task*'s count of pending cancellation requests."""
+    if hasattr(task, "cancelling"):
+        return task.cancelling()
+    return _foreign_counts.get(task, 0)
+
+
+def uncancel(task):
+    """Take back one cancellation request from *task*; return how many remain."""
+    if hasattr(task, "uncancel"):
+        return task.uncancel()
+    count = _foreign_counts.get(task, 0)
+    if count > 0:
+        count -= 1
+        if count:
+            _foreign_counts[task] = count
+        else:
+            del _foreign_counts[task]
+            if task._must_cancel:
+                _ctask.clear_must_cancel(task)
+    return count
