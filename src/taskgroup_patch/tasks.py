@@ -21,7 +21,7 @@ import weakref
 
 from taskgroup_patch import _ctask
 
-__all__ = ("Task", "create_task")
+__all__ = ("Task", "create_task", "ensure_future")
 
 # The interpreter's task type, whatever asyncio.Task is bound to right now.
 _BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
@@ -177,6 +177,26 @@ def create_task(coro, *, name=None, context=None):
         task = loop.create_task(coro, context=context)
     _set_task_name(task, name)
     return task
+
+
+_stdlib_ensure_future = asyncio.tasks.ensure_future
+
+
+def ensure_future(coro_or_future, *, loop=None):
+    """Wrap a coroutine or an awaitable in a future (3.8/3.9 replacement).
+
+    The stdlib version of 3.8 and 3.9 reads ``_source_traceback`` from what
+    a task factory returns, which need not have one (3.10 fixed that).
+    """
+    if _iscoroutine(coro_or_future):
+        if loop is None:
+            loop = asyncio.events.get_event_loop()
+        task = loop.create_task(coro_or_future)
+        source_traceback = getattr(task, "_source_traceback", None)
+        if source_traceback:
+            del source_traceback[-1]
+        return task
+    return _stdlib_ensure_future(coro_or_future, loop=loop)
 
 
 # Cancel counting that also works for tasks that cannot count themselves.
