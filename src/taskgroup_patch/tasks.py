@@ -59,7 +59,8 @@ class _CoroutineInContext(collections.abc.Coroutine):
         return self
 
     def __next__(self):
-        return self.send(None)
+        # Not self.send(None): one frame of ours in tracebacks is enough.
+        return self.context.run(self.coro.send, None)
 
     def __getattr__(self, name):
         # cr_frame, cr_code, __qualname__...: repr() and get_stack() read them.

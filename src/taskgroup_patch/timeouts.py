@@ -43,6 +43,8 @@ class Timeout:
     Use timeout() or timeout_at() rather than instantiating this class.
     """
 
+    __slots__ = ("_state", "_timeout_handler", "_task", "_when", "_cancelling")
+
     def __init__(self, when: Optional[float]) -> None:
         """Schedule a timeout at loop time *when*; None means never."""
         self._state = _CREATED
@@ -63,14 +65,17 @@ class Timeout:
         self._when = when
         if self._timeout_handler is not None:
             self._timeout_handler.cancel()
-        if when is None:
+        self._schedule()
+
+    def _schedule(self):
+        if self._when is None:
             self._timeout_handler = None
+            return
+        loop = _get_running_loop()
+        if self._when <= loop.time():
+            self._timeout_handler = loop.call_soon(self._on_timeout)
         else:
-            loop = _get_running_loop()
-            if when <= loop.time():
-                self._timeout_handler = loop.call_soon(self._on_timeout)
-            else:
-                self._timeout_handler = loop.call_at(when, self._on_timeout)
+            self._timeout_handler = loop.call_at(self._when, self._on_timeout)
 
     def expired(self) -> bool:
         """Return True if the deadline passed while the block ran."""
@@ -91,8 +96,12 @@ class Timeout:
             raise RuntimeError("Timeout should be used inside a task")
         self._state = _ENTERED
         self._task = task
-        self._cancelling = tasks.cancelling(task)
-        self.reschedule(self._when)
+        try:
+            self._cancelling = task.cancelling()
+        except AttributeError:
+            # A task that asyncio did not create counts through tasks.py.
+            self._cancelling = tasks.cancelling(task)
+        self._schedule()
         return self
 
     async def __aexit__(
