@@ -19,6 +19,9 @@ _installed = False
 def install():
     """Patch asyncio; do nothing if it is already patched."""
     global _installed
+    # Import asyncio before taking the lock: if the start-up hook is armed,
+    # this import patches through a nested install() call of its own.
+    import asyncio  # noqa: F401
     with _lock:
         if _installed:
             return
