@@ -10,6 +10,8 @@ import signal
 import threading
 from typing import Any, Callable, Coroutine, Optional, TypeVar
 
+from taskgroup_patch import tasks
+
 __all__ = ("Runner", "run")
 
 _T = TypeVar("_T")
@@ -89,7 +91,7 @@ class Runner:
 
         if context is None:
             context = self._context
-        task = self._loop.create_task(coro, context=context)
+        task = tasks.create_task_in_context(self._loop, coro, None, context)
 
         sigint_handler = None
         if (threading.current_thread() is threading.main_thread()

@@ -157,7 +157,7 @@ class TaskGroup:
         if context is None:
             task = self._loop.create_task(coro, name=name)
         else:
-            task = self._loop.create_task(coro, name=name, context=context)
+            task = tasks.create_task_in_context(self._loop, coro, name, context)
         # Even a task that finished inside create_task (an eager task
         # factory) reports through the callback, so that its error cannot
         # cancel the parent before the body reaches its next await.

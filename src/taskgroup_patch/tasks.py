@@ -172,10 +172,26 @@ def _loop_create_task(self, coro, *, name=None, context=None):
 def create_task(coro, *, name=None, context=None):
     """Schedule the execution of a coroutine object; return a Task."""
     loop = asyncio.events.get_running_loop()
-    if context is None:
-        task = loop.create_task(coro)
-    else:
-        task = loop.create_task(coro, context=context)
+    if context is not None:
+        return create_task_in_context(loop, coro, name, context)
+    task = loop.create_task(coro)
+    _set_task_name(task, name)
+    return task
+
+
+def create_task_in_context(loop, coro, name, context):
+    """``loop.create_task(coro, name=name, context=context)`` on any loop.
+
+    Before 3.11 only asyncio's own loops (patched above) take context=;
+    for others, such as uvloop's, the task is made here, honouring the
+    loop's task factory as 3.11's create_task() does.
+    """
+    if sys.version_info >= (3, 11) or isinstance(loop, asyncio.base_events.BaseEventLoop):
+        return loop.create_task(coro, name=name, context=context)
+    factory = loop.get_task_factory()
+    if factory is None:
+        return Task(coro, loop=loop, name=name, context=context)
+    task = factory(loop, coro, context=context)
     _set_task_name(task, name)
     return task
 
