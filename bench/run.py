@@ -1,1 +1,501 @@
-print("stub")
+"""taskgroup_patch benchmark figures (issue 5): one JSON line per figure.
+
+    python bench/run.py                 # every figure, default sizes
+    python bench/run.py --quick         # tiny sizes, < 60 s (CI smoke run)
+    python bench/run.py --only cancel   # one figure (repeatable, or a,b)
+    python bench/run.py --list          # figure names
+
+Run it with the interpreter of a venv that has the taskgroup_patch wheel and
+bench/requirements.txt installed (``nox -s bench-3.10 [-- --quick]`` does
+that).  This process never imports asyncio: every measurement runs in a child
+process, and every ratio pairs a figure with its baseline on this same
+interpreter in this same run, interleaved (A, B, A, B...).  A figure's
+``ratio`` is the median of the per-pair ratios, ``min``/``max`` their range,
+``value``/``baseline`` the medians of each side, all CPU time.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHILD = os.path.join(HERE, "_child.py")
+PATCHED = sys.version_info < (3, 11)
+PYTHON = platform.python_version()
+MODE = "patched" if PATCHED else "native (package off)"
+
+# (default, --quick) sizes per figure.  pairs: child processes per side;
+# reps: timed repetitions per variant (split over `rounds` child pairs for
+# the in-process figures); warm: untimed repetitions first; n: tasks;
+# m: blocks per repetition.
+SIZES = {
+    "startup": ({"pairs": 100, "warm": 3}, {"pairs": 10, "warm": 1}),
+    "import_asyncio": ({"pairs": 60, "warm": 3}, {"pairs": 8, "warm": 1}),
+    "create_gather": ({"n": 100_000, "pairs": 11, "reps": 1, "warm": 1},
+                      {"n": 10_000, "pairs": 3, "reps": 1, "warm": 1}),
+    "cancel": ({"n": 10_000, "pairs": 21, "reps": 1, "warm": 1},
+               {"n": 2_000, "pairs": 3, "reps": 1, "warm": 1}),
+    "memory": ({"n": 100_000, "warm_n": 1_000, "pairs": 3},
+               {"n": 10_000, "warm_n": 1_000, "pairs": 1}),
+    "taskgroup": ({"n": 10_000, "reps": 30, "warm": 2, "rounds": 3},
+                  {"n": 1_000, "reps": 5, "warm": 1}),
+    "taskgroup_empty": ({"m": 20_000, "reps": 21, "warm": 2, "rounds": 3},
+                        {"m": 2_000, "reps": 5, "warm": 1}),
+    "timeout_empty": ({"m": 20_000, "reps": 21, "warm": 2, "rounds": 3},
+                      {"m": 2_000, "reps": 5, "warm": 1}),
+    "timeout_fires": ({"m": 2_000, "reps": 21, "warm": 2, "delay": 1e-9, "rounds": 3},
+                      {"m": 200, "reps": 5, "warm": 1, "delay": 1e-9}),
+    "taskgroup_failure": ({"n": 10_000, "reps": 21, "warm": 2, "rounds": 3},
+                          {"n": 1_000, "reps": 5, "warm": 1}),
+}
+
+
+# --- statistics and output
+
+def _ratios(values, baseline):
+    return [a / b for a, b in zip(values, baseline)]
+
+
+def _r(x, digits=3):
+    return None if x is None else round(x, digits)
+
+
+def emit(figure, *, what, against, values, baseline, unit, scale, goal=None, limit=None,
+         met=None, absolute=None, extra=None, native_goal="reference (native asyncio)"):
+    """Print one figure line: the paired ratios of *values* to *baseline*.
+
+    limit: a ratio goal ("<= limit"), judged here on 3.8-3.10; on 3.11+ the
+    row is a reference and carries no verdict.  met: a verdict computed by
+    the caller (absolute goals, comparisons).
+    """
+    ratios = _ratios(values, baseline)
+    ratio = statistics.median(ratios)
+    if limit is not None:
+        goal = goal or "<= %.2f" % limit
+        met = ratio <= limit
+    if not PATCHED:
+        goal, met = native_goal, None
+    line = {
+        "figure": figure,
+        "python": PYTHON,
+        "mode": MODE,
+        "what": what,
+        "against": against,
+        "ratio": _r(ratio),
+        "min": _r(min(ratios)),
+        "max": _r(max(ratios)),
+        "value": _r(statistics.median(values) * scale),
+        "baseline": _r(statistics.median(baseline) * scale),
+        "unit": unit,
+        "n": len(ratios),
+        "goal": goal,
+        "met": met,
+    }
+    if absolute is not None:
+        line["absolute"] = absolute
+    if extra:
+        line.update(extra)
+    print(json.dumps(line), flush=True)
+    if met is not None:
+        SUMMARY.append({"figure": figure, "impl": line.get("impl"), "ratio": line["ratio"],
+                        "value": line["value"], "unit": unit, "goal": goal, "met": met})
+    return line
+
+
+SUMMARY = []
+
+
+# --- child processes
+
+def _clean_env(**changes):
+    env = {k: v for k, v in os.environ.items()
+           if k != "TASKGROUP_PATCH" and not k.startswith("PYTHON")}
+    env.update({k: v for k, v in changes.items() if v is not None})
+    return env
+
+
+def child(workload, params, patch=None):
+    """Run bench/_child.py WORKLOAD in a child of this venv; return its JSON.
+
+    patch: None leaves TASKGROUP_PATCH unset (the package's default: on for
+    3.8-3.10, off for 3.11+); "1"/"0" force it.
+    """
+    env = _clean_env(TASKGROUP_PATCH=patch)
+    proc = subprocess.run([sys.executable, CHILD, workload, json.dumps(params)],
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    if proc.returncode != 0:
+        raise SystemExit("bench child %s failed (exit %s):\n%s%s"
+                         % (workload, proc.returncode, proc.stdout, proc.stderr))
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    # Anything on stderr (a warning, "Task was destroyed") means the figure
+    # measured something else than it says, unless a library was dropped.
+    if proc.stderr.strip() and not result.get("skipped"):
+        raise SystemExit("bench child %s wrote to stderr:\n%s" % (workload, proc.stderr))
+    return result
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_of(cmd, env):
+    """CPU seconds (user + system) of one child process run to completion."""
+    before = _children_cpu()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
+    return _children_cpu() - before
+
+
+def check_side(result, patched, label):
+    is_ours = result["task_type"].startswith("taskgroup_patch.")
+    if result["patched"] != patched or (PATCHED and is_ours != patched):
+        raise SystemExit("bench: the %s side is not what it should be: %r"
+                         % (label, {k: result[k] for k in ("task_type", "patched")}))
+
+
+# --- start-up figures: two sibling venvs of this interpreter, with and without
+
+def _site_packages(prefix):
+    return os.path.join(prefix, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+
+
+def _is_ours(name):
+    return name.startswith("taskgroup_patch")
+
+
+def mirror_venvs():
+    """Return the pythons of two venvs of this interpreter: (with, without) the package.
+
+    Both are made once (cached in the temp dir, keyed by this venv and its
+    base interpreter) by ``python -m venv --without-pip`` from the base
+    interpreter.  Their site-packages mirror this venv's by symlinks, minus
+    every start-up hook (.pth file) but taskgroup_patch.pth, which only the
+    first gets, with the package itself.  Foreign hooks (virtualenv's
+    _virtualenv.pth, setuptools' distutils-precedence.pth) would otherwise
+    run in both and could hide our cost: _virtualenv imports typing, say.
+    """
+    base = os.path.realpath(sys.executable)
+    key = hashlib.sha1(("%s\n%s" % (sys.prefix, base)).encode()).hexdigest()[:10]
+    root = os.environ.get("TASKGROUP_PATCH_BENCH_CACHE",
+                          os.path.join(tempfile.gettempdir(), "taskgroup_patch-bench"))
+    ours = _site_packages(sys.prefix)
+    pythons = []
+    for kind in ("with", "without"):
+        venv = os.path.join(root, "%s-%s-%s" % (kind, PYTHON, key))
+        python = os.path.join(venv, "bin", "python")
+        marker = os.path.join(venv, "made-from")
+        made = os.path.exists(marker) and open(marker).read() == base + "\n" + sys.prefix
+        if not (made and os.path.exists(python)):
+            shutil.rmtree(venv, ignore_errors=True)
+            os.makedirs(root, exist_ok=True)
+            subprocess.run([base, "-m", "venv", "--without-pip", venv], check=True,
+                           env=_clean_env())
+            with open(marker, "w") as f:
+                f.write(base + "\n" + sys.prefix)
+        # Refresh the mirror every run: this venv may have been rebuilt.
+        theirs = _site_packages(venv)
+        for name in os.listdir(theirs):
+            path = os.path.join(theirs, name)
+            if os.path.islink(path) or os.path.isfile(path):
+                os.unlink(path)
+            else:
+                shutil.rmtree(path)
+        for name in os.listdir(ours):
+            if name == "__pycache__" or (name.endswith(".pth") and not _is_ours(name)):
+                continue
+            if _is_ours(name) and kind == "without":
+                continue
+            os.symlink(os.path.join(ours, name), os.path.join(theirs, name))
+        pythons.append(python)
+    return pythons
+
+
+# --- figures
+
+FIGURES = []
+
+
+def figure(name):
+    def register(fn):
+        FIGURES.append((name, fn))
+        return fn
+    return register
+
+
+def _startup(figure_name, code, limit, size):
+    with_package, without = mirror_venvs()
+    cmd_with = [with_package, "-c", code]
+    cmd_without = [without, "-c", code]
+    env = _clean_env()
+    for _ in range(size["warm"]):
+        cpu_of(cmd_with, env)
+        cpu_of(cmd_without, env)
+    values, baseline = [], []
+    for _ in range(size["pairs"]):
+        values.append(cpu_of(cmd_with, env))
+        baseline.append(cpu_of(cmd_without, env))
+    emit(
+        figure_name,
+        what="`python -c %r`, CPU of the child (rusage), package installed%s"
+             % (code, "" if PATCHED else " (inactive on 3.11+)"),
+        against="same interpreter, twin venv without taskgroup_patch (both mirror this "
+                "venv's site-packages, minus other .pth start-up hooks)",
+        values=values, baseline=baseline, unit="ms CPU", scale=1e3, limit=limit,
+        extra={"extra_ms": _r((statistics.median(values) - statistics.median(baseline)) * 1e3)},
+    )
+
+
+@figure("startup")
+def fig_startup(size):
+    _startup("startup", "pass", 1.05, size)
+
+
+@figure("import_asyncio")
+def fig_import_asyncio(size):
+    _startup("import_asyncio", "import asyncio", 1.15, size)
+
+
+def _paired_children(workload, size):
+    """Interleave children: ours (TASKGROUP_PATCH=1) and the C task (=0).
+
+    On 3.11+ both sides are the native task (package off): an A/A check of
+    the noise.  Returns the per-child medians of both sides and the last
+    result of each.
+    """
+    params = {k: v for k, v in size.items() if k != "pairs"}
+    values, baseline = [], []
+    for _ in range(size["pairs"]):
+        a = child(workload, params, patch="1" if PATCHED else "0")
+        b = child(workload, params, patch="0")
+        check_side(a, PATCHED, "patched")
+        check_side(b, False, "C task")
+        values.append(statistics.median(a["self"]))
+        baseline.append(statistics.median(b["self"]))
+    return values, baseline, a, b
+
+
+def _side_label():
+    return ("taskgroup_patch's Task (TASKGROUP_PATCH=1)" if PATCHED
+            else "native C task (package off; A/A noise check)")
+
+
+C_TASK = "the interpreter's C task, package off (TASKGROUP_PATCH=0), separate child"
+
+
+def _per_task(values, baseline, n):
+    return {"per_task_us": _r(statistics.median(values) / n * 1e6),
+            "baseline_per_task_us": _r(statistics.median(baseline) / n * 1e6)}
+
+
+@figure("create_gather")
+def fig_create_gather(size):
+    values, baseline, _, _ = _paired_children("create_gather", size)
+    emit("create_gather",
+         what="create_task + gather of %d trivial tasks: %s" % (size["n"], _side_label()),
+         against=C_TASK, values=values, baseline=baseline, unit="ms CPU", scale=1e3,
+         limit=1.03, extra=_per_task(values, baseline, size["n"]))
+
+
+@figure("cancel")
+def fig_cancel(size):
+    values, baseline, _, _ = _paired_children("cancel", size)
+    emit("cancel",
+         what="cancel %d tasks waiting on an Event, until all are done: %s"
+              % (size["n"], _side_label()),
+         against=C_TASK, values=values, baseline=baseline, unit="ms CPU", scale=1e3,
+         limit=1.25, extra=_per_task(values, baseline, size["n"]))
+
+
+@figure("memory")
+def fig_memory(size):
+    values, baseline, a, b = _paired_children("memory", size)
+    emit("memory",
+         what="tracemalloc bytes per pending task, %d tasks waiting on an Event: %s"
+              % (size["n"], _side_label()),
+         against=C_TASK, values=values, baseline=baseline, unit="bytes per task", scale=1,
+         limit=1.05, extra={"sizeof_task": a["sizeof"], "baseline_sizeof_task": b["sizeof"]})
+
+
+# In-process figures.  Ours (patched on 3.8-3.10, native asyncio on 3.11+)
+# run in a child with the package's default; the other libraries run in a
+# child with the package off, i.e. asyncio as their users have it today.
+# Within a child the variants are interleaved rep by rep; the two children
+# alternate for size["rounds"] rounds, so that their absolute figures can be
+# compared too.
+
+def _inproc(workload, ours, theirs, size):
+    """Return (ours, theirs) results, rep lists concatenated over rounds."""
+    rounds = size.get("rounds", 1)
+    params = dict(size, reps=max(1, size["reps"] // rounds))
+    params.pop("rounds", None)
+    merged = [None, None]
+    for _ in range(rounds):
+        for i, (impls, patch) in enumerate(((ours, None), (theirs, "0"))):
+            if not impls:
+                continue
+            result = child(workload, dict(params, impls=impls), patch=patch)
+            check_side(result, PATCHED and patch is None, "in-process")
+            if merged[i] is None:
+                merged[i] = result
+            else:
+                for impl in impls:
+                    if impl in result:
+                        merged[i][impl] = merged[i][impl] + result[impl]
+    if merged[0]["skipped"]:
+        raise SystemExit("bench: %s failed: %r" % (workload, merged[0]["skipped"]))
+    return merged
+
+
+def _impl_label(impl, versions):
+    return {
+        "asyncio": "asyncio (taskgroup_patch)" if PATCHED else "asyncio (native)",
+        "backport": "taskgroup %s (PyPI backport)" % versions.get("taskgroup"),
+        "anyio": "anyio %s (asyncio backend)" % versions.get("anyio"),
+        "async_timeout": "async_timeout %s (PyPI)" % versions.get("async-timeout"),
+    }[impl]
+
+
+def _figure(name, workload, size, *, base, theirs, what, against, unit, scale,
+            limit=None, goal=None, absolute_goal=None, native_goal=None):
+    """Our row against *base*, then one row per other library.
+
+    absolute_goal: (limit, text) on our median in *unit*, instead of or on
+    top of a ratio *limit*.  A library row says whether we are faster: our
+    ratio to our baseline is lower than theirs to theirs, and our absolute
+    median is lower than theirs (the baselines themselves differ a little
+    between the patched and the unpatched child).
+    """
+    ours, other = _inproc(workload, ["asyncio", base], [base] + theirs if theirs else [], size)
+    label = _impl_label("asyncio", ours["versions"])
+    ratio = statistics.median(_ratios(ours["asyncio"], ours[base]))
+    value = statistics.median(ours["asyncio"]) * scale
+    met = None
+    if absolute_goal is not None:
+        met = value <= absolute_goal[0] and (limit is None or ratio <= limit)
+        goal, limit = goal or absolute_goal[1], None
+    kwargs = {"native_goal": native_goal} if native_goal else {}
+    emit(name, what=what % label, against=against + ", same child, interleaved",
+         values=ours["asyncio"], baseline=ours[base], unit=unit, scale=scale,
+         limit=limit, goal=goal, met=met, absolute=absolute_goal is not None or None,
+         extra={"impl": label}, **kwargs)
+    for impl in theirs:
+        their_label = _impl_label(impl, other["versions"])
+        if impl in other["skipped"]:
+            _not_applicable(name, their_label, other["skipped"][impl])
+            continue
+        their_ratio = statistics.median(_ratios(other[impl], other[base]))
+        their_value = statistics.median(other[impl]) * scale
+        faster = (ratio < their_ratio and value < their_value) if PATCHED else None
+        emit(name, what=what % their_label,
+             against=against + ", separate child, package off",
+             values=other[impl], baseline=other[base], unit=unit, scale=scale,
+             goal="taskgroup_patch faster (ratio and value)" if PATCHED else None, met=faster,
+             extra={"impl": their_label, "comparison": True, "ours_ratio": _r(ratio),
+                    "ours_value": _r(value), "ours_faster": faster})
+
+
+def _not_applicable(name, label, error):
+    print(json.dumps({"figure": name, "python": PYTHON, "mode": MODE, "impl": label,
+                      "comparison": True, "applies": False,
+                      "note": "does not run on this interpreter: %s" % error}), flush=True)
+
+
+@figure("taskgroup")
+def fig_taskgroup(size):
+    n = size["n"]
+    _figure("taskgroup", "taskgroup", size, base="gather", theirs=["backport", "anyio"],
+            what="task group of %%s with %d trivial tasks (created in the block)" % n,
+            against="asyncio.gather(*[noop() for _ in range(%d)])" % n,
+            unit="ms CPU", scale=1e3, limit=1.10)
+
+
+@figure("taskgroup_empty")
+def fig_taskgroup_empty(size):
+    _figure("taskgroup_empty", "taskgroup_empty", size, base="trivial",
+            theirs=["backport", "anyio"],
+            what="empty `async with` task group of %s: absolute us per block",
+            against=("an empty `async with` of a do-nothing class with async "
+                     "__aenter__/__aexit__ (the floor; the goal is on the value)"),
+            unit="us per block", scale=1e6 / size["m"], absolute_goal=(2.0, "<= 2 us"))
+
+
+@figure("timeout_empty")
+def fig_timeout_empty(size):
+    _figure("timeout_empty", "timeout_empty", size, base="async_timeout",
+            theirs=["backport", "anyio"],
+            what="empty timeout(10) block of %s (anyio: `with fail_after(10)`)",
+            against="empty `async with async_timeout.timeout(10)` (PyPI)",
+            unit="us per block", scale=1e6 / size["m"], limit=1.0,
+            absolute_goal=(5.0, "<= 1.0 and <= 5 us"))
+
+
+@figure("timeout_fires")
+def fig_timeout_fires(size):
+    _figure("timeout_fires", "timeout_fires", size, base="wait_for",
+            theirs=["async_timeout", "backport", "anyio"],
+            what=("timeout of %%s, %g s, around `await asyncio.sleep(1)`: it fires on the "
+                  "next loop iteration (anyio: fail_after)" % size["delay"]),
+            against="asyncio.wait_for(asyncio.sleep(1), %g)" % size["delay"],
+            unit="us per timeout", scale=1e6 / size["m"], limit=0.7)
+
+
+@figure("taskgroup_failure")
+def fig_taskgroup_failure(size):
+    n = size["n"]
+    _figure("taskgroup_failure", "taskgroup_failure", size, base="gather",
+            theirs=["backport", "anyio"],
+            what=("task group of %%s: %d tasks each await a future, one more fails "
+                  "after sleep(0); CPU to cancel the rest and raise the ExceptionGroup"
+                  % (n - 1)),
+            against=("asyncio.gather of the same %d tasks, the last one resolving the "
+                     "others' futures instead of failing" % n),
+            unit="ms CPU", scale=1e3,
+            goal="<= native 3.12's ratio (compared in bench/README.md)",
+            native_goal="reference: 3.8-3.10 must be <= this ratio")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes and few repetitions (< 60 s): a smoke run")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only this figure (repeatable; comma-separated ok)")
+    parser.add_argument("--list", action="store_true", help="list figure names and exit")
+    args = parser.parse_args(argv)
+    names = [name for name, _ in FIGURES]
+    if args.list:
+        print("\n".join(names))
+        return 0
+    only = [n for item in args.only for n in item.split(",") if n]
+    unknown = sorted(set(only) - set(names))
+    if unknown:
+        parser.error("unknown figure(s) %s; choose from %s" % (", ".join(unknown), ", ".join(names)))
+    started = time.monotonic()
+    seconds = {}
+    for name, fn in FIGURES:
+        if only and name not in only:
+            continue
+        t0 = time.monotonic()
+        fn(SIZES[name][1 if args.quick else 0])
+        seconds[name] = round(time.monotonic() - t0, 1)
+    summary = {
+        "summary": PYTHON, "mode": MODE, "quick": args.quick,
+        "seconds": round(time.monotonic() - started, 1), "figure_seconds": seconds,
+        "verdicts": SUMMARY,
+    }
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
