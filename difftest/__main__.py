@@ -1,0 +1,5 @@
+import sys
+
+from difftest.run import main
+
+sys.exit(main())

@@ -1,0 +1,330 @@
+"""Programs as data: hypothesis strategies, and rendering to Python source.
+
+A program is a JSON-able dict:
+
+    {"nev": 2,                               # asyncio.Events EV[0], EV[1]
+     "sched": [{"at": 3, "do": "cancel", "tid": 2, "via": "loop"},
+               {"at": 4, "do": "set", "ev": 0}],
+     "main": [statement, ...]}              # body of coroutine c0 (the main task)
+
+Statements (``k`` is the kind; bodies are lists of statements):
+
+    sleep n          await asyncio.sleep(n)            (n ticks; 0 = one yield)
+    cp               log a checkpoint (every log carries cancelling())
+    raise exc        raise ValueError / KeyError / E1 / E2 / B1 / an ExceptionGroup / CancelledError
+    ret v            return v
+    wait ev          await EV[ev].wait()
+    set ev           EV[ev].set()
+    uncancel         asyncio.current_task().uncancel()
+    cancel tid       T[tid].cancel() from inside a task (tid 0 = main; itself is allowed)
+    tg gid body      async with asyncio.TaskGroup() as g<gid>: body
+    spawn tid body   T[tid] = g.create_task(c<tid>()) in the innermost group, else asyncio.create_task
+    timeout tmid mode d body
+                     async with asyncio.timeout(d) / timeout_at(d) / timeout(None): body
+    resched tmid d   TM[tmid].reschedule(now + d)  (d None: no deadline)
+    try catch act body fin
+                     try: body / except <catch>: log; <act> / finally: fin
+    shield tid body  T[tid] = asyncio.create_task(c<tid>()); await asyncio.shield(T[tid])
+    wait_for tid d body
+                     await asyncio.wait_for(c<tid>(), d)
+
+``sched`` entries act from outside any coroutine of the program: ``via``
+"loop" is ``loop.call_at(at, ...)``, "task" a scheduler task that sleeps
+until ``at``.  Every coroutine c<N> logs its start and end, what it catches,
+and the state of its timeouts and groups as it leaves them.
+"""
+
+import copy
+import json
+
+from hypothesis import strategies as st
+
+FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
+            "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel")
+EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
+CATCHES = ("Exception", "BaseException", "CancelledError", "TimeoutError",
+           "ValueError", "ExceptionGroup")
+ACTIONS = ("pass", "raise", "raise_new", "uncancel", "uncancel_raise")
+MAX_DEPTH = 3
+MAX_TASKS = 7
+
+
+class _Ctx:
+    """Generation state threaded through one program's draws."""
+
+    def __init__(self, features):
+        self.features = features
+        self.next_tid = 1
+        self.next_gid = 1
+        self.next_tmid = 1
+        self.nev = 2 if "events" in features else 0
+
+
+def _kinds(ctx, depth, in_tg, in_fin):
+    simple = ["sleep", "sleep", "cp", "raise", "ret"]
+    f = ctx.features
+    if ctx.nev:
+        simple += ["wait", "set"]
+    if "uncancel" in f:
+        simple.append("uncancel")
+    if "cancel" in f:
+        simple.append("cancel")
+    if "resched" in f and ctx.next_tmid > 1:
+        simple += ["resched", "resched"]
+    if in_fin:
+        simple = [k for k in simple if k != "ret"]
+    compound = []
+    if depth < MAX_DEPTH:
+        if "tg" in f:
+            compound += ["tg", "tg"]
+        if "timeout" in f:
+            compound += ["timeout", "timeout"]
+        if "try" in f:
+            compound += ["try", "try"]
+        if ctx.next_tid <= MAX_TASKS:
+            if "spawn" in f:
+                compound += ["spawn", "spawn", "spawn"] if in_tg else ["spawn"]
+            if "shield" in f:
+                compound.append("shield")
+            if "wait_for" in f:
+                compound.append("wait_for")
+    return simple + compound
+
+
+def _body(draw, ctx, depth, in_tg=False, in_fin=False, max_len=4, min_len=0):
+    n = draw(st.integers(min_len, max_len))
+    return [_stmt(draw, ctx, depth, in_tg, in_fin) for _ in range(n)]
+
+
+def _task_body(draw, ctx, depth):
+    # A coroutine of its own: starts outside any group of its parent.
+    return _body(draw, ctx, depth + 1, in_tg=False, max_len=4)
+
+
+def _stmt(draw, ctx, depth, in_tg, in_fin):
+    k = draw(st.sampled_from(_kinds(ctx, depth, in_tg, in_fin)))
+    f = ctx.features
+    if k == "sleep":
+        return {"k": k, "n": draw(st.integers(0, 4))}
+    if k == "cp":
+        return {"k": k}
+    if k == "raise":
+        choices = [e for e in EXCEPTIONS
+                   if (e != "B1" or "base_exc" in f) and (e != "CancelledError" or "raise_cancel" in f)]
+        return {"k": k, "exc": draw(st.sampled_from(choices))}
+    if k == "ret":
+        return {"k": k, "v": draw(st.integers(0, 9))}
+    if k in ("wait", "set"):
+        return {"k": k, "ev": draw(st.integers(0, ctx.nev - 1))}
+    if k == "uncancel":
+        return {"k": k}
+    if k == "cancel":
+        return {"k": k, "tid": draw(st.integers(0, ctx.next_tid))}
+    if k == "resched":
+        d = draw(st.one_of(st.none(), st.integers(0, 5)))
+        return {"k": k, "tmid": draw(st.integers(1, ctx.next_tmid - 1)), "d": d}
+    if k == "tg":
+        gid = ctx.next_gid
+        ctx.next_gid += 1
+        return {"k": k, "gid": gid, "body": _body(draw, ctx, depth + 1, in_tg=True, in_fin=in_fin)}
+    if k == "timeout":
+        tmid = ctx.next_tmid
+        ctx.next_tmid += 1
+        mode = draw(st.sampled_from(["rel", "rel", "at", "none"]))
+        d = draw(st.integers(0, 6))
+        body = _body(draw, ctx, depth + 1, in_tg, in_fin, min_len=1)
+        return {"k": k, "tmid": tmid, "mode": mode, "d": d, "body": body}
+    if k == "try":
+        catch = draw(st.sampled_from(CATCHES))
+        act = draw(st.sampled_from(ACTIONS if "uncancel" in f else ACTIONS[:3]))
+        body = _body(draw, ctx, depth + 1, in_tg, in_fin, min_len=1)
+        fin = None
+        if draw(st.integers(0, 3)) == 0:
+            fin = _body(draw, ctx, depth + 1, in_tg, True, max_len=2, min_len=1)
+        return {"k": k, "catch": catch, "act": act, "body": body, "fin": fin}
+    if k in ("spawn", "shield", "wait_for"):
+        tid = ctx.next_tid
+        ctx.next_tid += 1
+        s = {"k": k, "tid": tid}
+        if k == "wait_for":
+            s["d"] = draw(st.one_of(st.none(), st.integers(0, 5)))
+        s["body"] = _task_body(draw, ctx, depth)
+        return s
+    raise AssertionError(k)
+
+
+def programs(features=FEATURES):
+    """Strategy of programs using only the given features."""
+    features = frozenset(features)
+
+    @st.composite
+    def program(draw):
+        ctx = _Ctx(features)
+        main = _body(draw, ctx, 0, max_len=5, min_len=1)
+        sched = []
+        if "sched" in features:
+            for _ in range(draw(st.integers(0, 3))):
+                sched.append({"at": draw(st.integers(0, 8)), "do": "cancel",
+                              "tid": draw(st.integers(0, ctx.next_tid - 1)),
+                              "via": draw(st.sampled_from(["loop", "task"]))})
+        for ev in range(ctx.nev):
+            at = draw(st.one_of(st.integers(0, 8), st.none()))
+            if at is not None:
+                sched.append({"at": at, "do": "set", "ev": ev})
+        return {"nev": ctx.nev, "sched": sched, "main": main}
+
+    return program()
+
+
+# -- rendering ---------------------------------------------------------------
+
+_CATCH_SRC = {"CancelledError": "asyncio.CancelledError"}
+_RAISE_SRC = {
+    "ValueError": "ValueError({m!r})",
+    "KeyError": "KeyError({m!r})",
+    "E1": "E1({m!r})",
+    "E2": "E2({m!r})",
+    "B1": "B1({m!r})",
+    "EG": "ExceptionGroup({m!r}, [ValueError({m!r}), E1({m!r})])",
+    "CancelledError": "asyncio.CancelledError()",
+}
+
+
+class _Renderer:
+    def __init__(self, program):
+        self.program = program
+        self.funcs = []          # (tid, lines) of every coroutine but main
+        self.labels = 0
+
+    def label(self, prefix):
+        self.labels += 1
+        return "%s%d" % (prefix, self.labels)
+
+    def body(self, stmts, who, ind, groups):
+        lines = []
+        for s in stmts:
+            lines.extend(self.stmt(s, who, ind, groups))
+        if not lines:
+            lines.append(ind + "pass")
+        return lines
+
+    def func(self, tid, stmts):
+        who = "c%d" % tid
+        lines = ["async def %s():" % who, "    log(%r, 'start')" % who]
+        lines += self.body(stmts, who, "    ", [])
+        lines += ["    log(%r, 'end')" % who, "    return %d" % tid]
+        self.funcs.append((tid, lines))
+
+    def stmt(self, s, who, ind, groups):
+        k = s["k"]
+        w = repr(who)
+        if k == "sleep":
+            return [ind + "await asyncio.sleep(%d)" % s["n"]]
+        if k == "cp":
+            return [ind + "log(%s, 'cp')" % w]
+        if k == "raise":
+            msg = self.label("x")
+            return [ind + "raise " + _RAISE_SRC[s["exc"]].format(m=msg)]
+        if k == "ret":
+            return [ind + "log(%s, 'return', %d)" % (w, s["v"]), ind + "return %d" % s["v"]]
+        if k == "wait":
+            return [ind + "await EV[%d].wait()" % s["ev"], ind + "log(%s, 'woke', %d)" % (w, s["ev"])]
+        if k == "set":
+            return [ind + "EV[%d].set()" % s["ev"]]
+        if k == "uncancel":
+            return [ind + "log(%s, 'uncancel', asyncio.current_task().uncancel())" % w]
+        if k == "cancel":
+            return [ind + "cancel(%d, %s)" % (s["tid"], w)]
+        if k == "resched":
+            return [ind + "log(%s, 'resched', %d, reschedule(%d, %r))"
+                    % (w, s["tmid"], s["tmid"], s["d"])]
+        if k == "tg":
+            g = "g%d" % s["gid"]
+            return ([ind + "async with asyncio.TaskGroup() as %s:" % g]
+                    + self.body(s["body"], who, ind + "    ", groups + [g])
+                    + [ind + "log(%s, 'tg-exit', %d)" % (w, s["gid"])])
+        if k == "timeout":
+            n = s["tmid"]
+            if s["mode"] == "rel":
+                make = "asyncio.timeout(%d)" % s["d"]
+            elif s["mode"] == "at":
+                make = "asyncio.timeout_at(%d)" % s["d"]
+            else:
+                make = "asyncio.timeout(None)"
+            return ([ind + "TM[%d] = %s" % (n, make), ind + "async with TM[%d]:" % n]
+                    + self.body(s["body"], who, ind + "    ", groups)
+                    + [ind + "log(%s, 'tm-exit', %d, TM[%d].expired())" % (w, n, n)])
+        if k == "try":
+            h = self.label("h")
+            catch = _CATCH_SRC.get(s["catch"], s["catch"])
+            lines = [ind + "try:"] + self.body(s["body"], who, ind + "    ", groups)
+            i2 = ind + "    "
+            lines += [ind + "except %s as e:" % catch,
+                      i2 + "log(%s, 'caught', %r, fmt(e))" % (w, h)]
+            act = s["act"]
+            if act.startswith("uncancel"):
+                lines.append(i2 + "log(%s, 'uncancel', asyncio.current_task().uncancel())" % w)
+            if act in ("raise", "uncancel_raise"):
+                lines.append(i2 + "raise")
+            elif act == "raise_new":
+                lines.append(i2 + "raise KeyError(%r)" % h)
+            if s["fin"] is not None:
+                lines += [ind + "finally:"] + self.body(s["fin"], who, i2, groups)
+            return lines
+        if k in ("spawn", "shield", "wait_for"):
+            tid = s["tid"]
+            self.func(tid, s["body"])
+            c = "c%d" % tid
+            if k == "spawn":
+                maker = "%s.create_task" % groups[-1] if groups else "asyncio.create_task"
+                return [ind + "T[%d] = %s(%s(), name=%r)" % (tid, maker, c, c)]
+            if k == "shield":
+                return [ind + "T[%d] = asyncio.create_task(%s(), name=%r)" % (tid, c, c),
+                        ind + "log(%s, 'shielded', %d, await asyncio.shield(T[%d]))" % (w, tid, tid)]
+            return [ind + "log(%s, 'wait_for', %d, await asyncio.wait_for(%s(), %r))"
+                    % (w, tid, c, s["d"])]
+        raise AssertionError(k)
+
+
+def render(program):
+    """Python source of *program*: coroutine functions c1..cN and main()."""
+    r = _Renderer(program)
+    main_body = r.body(program["main"], "c0", "    ", [])
+    out = []
+    for _, lines in sorted(r.funcs):
+        out += lines + [""]
+    out += ["async def main():",
+            "    T[0] = asyncio.current_task()",
+            "    log('c0', 'start')"]
+    for ev in range(program["nev"]):
+        out.append("    EV[%d] = asyncio.Event()" % ev)
+    by_task = []
+    for e in program["sched"]:
+        if e["do"] == "set":
+            out.append("    schedule_set(%d, %d)" % (e["at"], e["ev"]))
+        elif e["via"] == "loop":
+            out.append("    schedule_cancel(%d, %d)" % (e["at"], e["tid"]))
+        else:
+            by_task.append(e)
+    if by_task:
+        out.append("    asyncio.create_task(scheduler(), name='scheduler')")
+    out += main_body
+    out += ["    log('c0', 'end')", "    return 0", ""]
+    if by_task:
+        out += ["async def scheduler():"]
+        t = 0
+        for e in sorted(by_task, key=lambda e: e["at"]):
+            if e["at"] > t:
+                out.append("    await asyncio.sleep(%d)" % (e["at"] - t))
+                t = e["at"]
+            out.append("    cancel(%d, '@sched')" % e["tid"])
+        out.append("")
+    return "N_EVENTS = %d\n\n" % program["nev"] + "\n".join(out)
+
+
+def dumps(program):
+    return json.dumps(program, sort_keys=True)
+
+
+def clone(program):
+    return copy.deepcopy(program)

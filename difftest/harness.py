@@ -1,0 +1,274 @@
+"""Runs one generated program on a virtual clock and returns its trace.
+
+This file runs inside every interpreter under test (CPython 3.8-3.13), so it
+uses nothing newer than 3.8 and only stdlib modules.  A generated program is
+plain asyncio code that calls the few helpers defined here (``log``, ``fmt``,
+``T``, ``EV``, ``TM``, ``reschedule``, ``schedule_cancel``...); repro scripts
+inline this file so they run stand-alone.
+
+Time is logical: ``VirtualLoop.time()`` is a counter that only moves when the
+loop would block, by exactly the time to its next timer.  Delays are small
+integers ("ticks"), so a trace never depends on the machine's speed.
+"""
+
+import asyncio
+import builtins
+import gc
+import json
+import re
+import selectors
+import sys
+
+TICK_LIMIT = 1000      # virtual time after which a program is a runaway
+SELECT_LIMIT = 20000   # loop iterations after which a program is a runaway
+TG_MESSAGE = "unhandled errors in a TaskGroup"
+
+
+class Deadlock(Exception):
+    """The loop would block forever: no callback ready, no timer pending."""
+
+
+class Runaway(Exception):
+    """The program ran past TICK_LIMIT or SELECT_LIMIT."""
+
+
+class VirtualSelector(selectors.SelectSelector):
+    """A selector that never waits: select(t) moves the loop's clock by t."""
+
+    def __init__(self):
+        super().__init__()
+        self.now = 0.0
+        self.selects = 0
+
+    def select(self, timeout=None):
+        self.selects += 1
+        if self.selects > SELECT_LIMIT:
+            raise Runaway("more than %d loop iterations" % SELECT_LIMIT)
+        if timeout is None:
+            raise Deadlock("nothing ready and no timer pending")
+        if timeout > 0:
+            self.now += timeout
+            if self.now > TICK_LIMIT:
+                raise Runaway("virtual time past %d" % TICK_LIMIT)
+        return []
+
+
+class VirtualLoop(asyncio.SelectorEventLoop):
+    """asyncio's own selector loop on a virtual clock."""
+
+    def __init__(self):
+        self._vselector = VirtualSelector()
+        super().__init__(self._vselector)
+        self.set_exception_handler(_exception_handler)
+
+    def time(self):
+        return self._vselector.now
+
+
+# -- the trace --------------------------------------------------------------
+
+# Per run: events per logical coroutine (each list is in that coroutine's own
+# order), the exception handler's reports, named tasks, events, timeouts.
+STATE = {}
+
+_REPR = re.compile(r"<[^<>]*>")
+# Reports that depend on when the garbage collector runs, not on the program.
+_GC_MESSAGES = ("Task exception was never retrieved",
+                "Future exception was never retrieved",
+                "Task was destroyed but it is pending")
+
+
+def _norm(text):
+    # Reprs of tasks, coroutines and groups carry addresses and ids.
+    return _REPR.sub("<>", text)
+
+
+def tname(exc):
+    cls = type(exc)
+    if cls.__module__ in ("builtins", "asyncio.exceptions", "exceptiongroup",
+                          "exceptiongroup._exceptions", "taskgroup_patch.exceptions",
+                          "__main__", "difftest_program"):
+        return cls.__name__
+    return cls.__module__ + "." + cls.__name__
+
+
+def _chain(exc):
+    # Types along __context__, stopping at a CancelledError (3.9/3.10 build a
+    # new CancelledError when a task's cancellation is re-raised elsewhere).
+    out = []
+    seen = set()
+    ctx = exc.__context__
+    while ctx is not None and id(ctx) not in seen and len(out) < 4:
+        seen.add(id(ctx))
+        out.append(tname(ctx))
+        if isinstance(ctx, asyncio.CancelledError):
+            break
+        ctx = ctx.__context__
+    return out
+
+
+def fmt(exc):
+    """A JSON-able, canonical description of an exception."""
+    group = getattr(builtins, "BaseExceptionGroup", None)
+    d = {"type": tname(exc)}
+    if group is not None and isinstance(exc, group):
+        d["msg"] = exc.message
+        subs = [fmt(e) for e in exc.exceptions]
+        if exc.message == TG_MESSAGE:
+            # A TaskGroup collects errors in completion order, and children it
+            # cancels at once wake up in the order of a set of tasks (by
+            # address): sort siblings.
+            subs.sort(key=lambda s: json.dumps(s, sort_keys=True))
+        d["excs"] = subs
+    else:
+        d["msg"] = _norm(str(exc))
+    if exc.__cause__ is not None:
+        d["cause"] = tname(exc.__cause__)
+    chain = _chain(exc)
+    if chain:
+        d["ctx"] = chain
+    return d
+
+
+def now():
+    return asyncio.get_running_loop().time()
+
+
+def _cancelling():
+    task = asyncio.current_task()
+    if task is None:
+        return None
+    try:
+        return task.cancelling()
+    except AttributeError:
+        return "n/a"
+
+
+def log(who, *what):
+    """Record an event of coroutine *who* with the time and its cancelling()."""
+    STATE["events"].setdefault(who, []).append(
+        [now(), _cancelling()] + [list(w) if isinstance(w, tuple) else w for w in what])
+
+
+def _exception_handler(loop, context):
+    message = context.get("message", "")
+    if message.startswith(_GC_MESSAGES):
+        return
+    exc = context.get("exception")
+    STATE["handler"].append([_norm(message), fmt(exc) if exc is not None else None])
+
+
+class E1(Exception):
+    pass
+
+
+class E2(E1):
+    pass
+
+
+class B1(BaseException):
+    """Neither Exception nor KeyboardInterrupt/SystemExit."""
+
+
+def reschedule(tm, delta):
+    """TM[tm].reschedule(now + delta) (delta None: no deadline), logged."""
+    timeout = TM.get(tm)
+    if timeout is None:
+        return "no such timeout"
+    try:
+        timeout.reschedule(None if delta is None else now() + delta)
+    except RuntimeError as exc:
+        return fmt(exc)
+    return timeout.when()
+
+
+def cancel(tid, who):
+    task = T.get(tid)
+    if task is None:
+        result = "no such task"
+    else:
+        result = task.cancel()
+    log(who, "cancel", tid, result)
+
+
+def schedule_cancel(at, tid):
+    """loop.call_at(at, ...): cancel T[tid] from outside any task."""
+    asyncio.get_running_loop().call_at(at, cancel, tid, "@loop")
+
+
+def schedule_set(at, ev):
+    loop = asyncio.get_running_loop()
+    loop.call_at(at, lambda: (EV[ev].set(), log("@loop", "set", ev)))
+
+
+T = {}
+EV = {}
+TM = {}
+
+
+def task_state(task):
+    if not task.done():
+        return "pending"
+    if task.cancelled():
+        return "cancelled"
+    exc = task.exception()
+    if exc is not None:
+        return {"raised": fmt(exc)}
+    return {"result": task.result()}
+
+
+def run_program(ns):
+    """Run ns['main']() under asyncio.Runner on a VirtualLoop; return the trace."""
+    STATE.clear()
+    STATE.update(events={}, handler=[])
+    T.clear()
+    EV.clear()
+    TM.clear()
+    for i in range(ns.get("N_EVENTS", 0)):
+        EV[i] = None  # created inside the loop (3.8/3.9 Events bind a loop)
+    trace = {}
+    gc.disable()
+    loops = []
+
+    def factory():
+        loop = VirtualLoop()
+        loops.append(loop)
+        return loop
+
+    try:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            try:
+                trace["main"] = {"result": runner.run(ns["main"]())}
+            except (Deadlock, Runaway) as exc:
+                trace["main"] = {"aborted": type(exc).__name__}
+            except BaseException as exc:  # noqa: B036 - the program's outcome
+                trace["main"] = {"raised": fmt(exc)}
+            trace["after_main"] = {str(k): task_state(t) for k, t in sorted(T.items())}
+    except (Deadlock, Runaway) as exc:
+        trace["close"] = {"aborted": type(exc).__name__}
+    except BaseException as exc:  # noqa: B036
+        trace["close"] = {"raised": fmt(exc)}
+    trace["final"] = {str(k): task_state(t) for k, t in sorted(T.items())}
+    trace["timeouts"] = {str(k): [tm.expired(), tm.when()] for k, tm in sorted(TM.items())}
+    trace["events"] = STATE["events"]
+    trace["handler"] = STATE["handler"]
+    # Drop everything the program made before the next one runs.
+    for loop in loops:
+        if not loop.is_closed():
+            loop.close()
+    T.clear()
+    EV.clear()
+    TM.clear()
+    STATE.clear()
+    gc.enable()
+    gc.collect()
+    return trace
+
+
+def describe():
+    """What this interpreter is and whether asyncio is patched."""
+    return {
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "patched": "taskgroup_patch" in sys.modules and sys.version_info < (3, 11),
+        "has_taskgroup": hasattr(asyncio, "TaskGroup"),
+    }

@@ -1,0 +1,513 @@
+"""Driver: generate programs, run them everywhere, compare, shrink, report.
+
+    python -m difftest --programs 200 --seed 0
+    python -m difftest --replay difftest/out/divergences.jsonl
+
+Interpreters are given as NAME=PYTHON (``--ref``, ``--target``, ``--info``);
+by default they are the venvs that ``nox -s difftest`` makes under
+.nox/difftest-venvs/ (patched 3.8, 3.9, 3.10 with the wheel; native 3.12,
+3.13 without it).  The reference is native 3.13.  Targets must match it;
+``--info`` interpreters are compared and reported, never judged.
+"""
+
+import argparse
+import difflib
+import json
+import os
+import pathlib
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from difftest import gen  # noqa: E402
+
+WORKER = HERE / "worker.py"
+HARNESS = HERE / "harness.py"
+KNOWN = HERE / "known_divergences.json"
+VENVS = ROOT / ".nox" / "difftest-venvs"
+PROGRAM_TIMEOUT = 30.0  # wall-clock seconds; past that a worker is hung
+
+
+# -- workers -----------------------------------------------------------------
+
+class Worker:
+    """One interpreter running worker.py; programs go in, traces come out."""
+
+    def __init__(self, name, python, jitter=False):
+        self.name = name
+        self.python = python
+        self.jitter = jitter
+        self.hangs = 0
+        self._start()
+
+    def _start(self):
+        env = dict(os.environ)
+        env.pop("TASKGROUP_PATCH", None)   # default: patched on 3.8-3.10 only
+        env["PYTHONHASHSEED"] = "0"
+        env.pop("PYTHONPATH", None)
+        if self.jitter:
+            env["DIFFTEST_JITTER"] = "1"
+        self.proc = subprocess.Popen(
+            [self.python, "-X", "faulthandler", str(WORKER)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1, env=env)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
+        first = self.lines.get(timeout=120)
+        if first is None:
+            raise SystemExit("difftest: worker %s (%s) did not start" % (self.name, self.python))
+        self.info = json.loads(first)
+
+    @staticmethod
+    def _read(proc, lines):
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    def send(self, pid, src):
+        self.proc.stdin.write(json.dumps({"id": pid, "src": src}) + "\n")
+        self.proc.stdin.flush()
+
+    def recv(self, pid):
+        try:
+            line = self.lines.get(timeout=PROGRAM_TIMEOUT)
+        except queue.Empty:
+            line = None
+        if line is None:
+            # Hung (or died): the program's outcome is "hang"; start afresh.
+            self.hangs += 1
+            self.close()
+            self._start()
+            return {"hang": True}
+        answer = json.loads(line)
+        assert answer["id"] == pid, (answer["id"], pid)
+        return answer["trace"]
+
+    def close(self):
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+
+
+def run_everywhere(workers, pid, src):
+    for w in workers:
+        w.send(pid, src)
+    return {w.name: w.recv(pid) for w in workers}
+
+
+# -- comparison --------------------------------------------------------------
+
+def canon(trace):
+    return json.dumps(trace, sort_keys=True)
+
+
+def _strip_cancelled_context(node):
+    """Projection: drop the __context__ chain of every CancelledError."""
+    if isinstance(node, dict):
+        drop = node.get("type") == "CancelledError"
+        return {k: _strip_cancelled_context(v) for k, v in node.items()
+                if not (drop and k == "ctx")}
+    if isinstance(node, list):
+        return [_strip_cancelled_context(v) for v in node]
+    return node
+
+
+PROJECTIONS = {
+    "cancelled_error_context": _strip_cancelled_context,
+}
+
+
+def load_known(path=KNOWN):
+    if not path.exists():
+        return []
+    known = json.loads(path.read_text())
+    for rule in known:
+        if rule["projection"] not in PROJECTIONS:
+            raise SystemExit("difftest: %s: unknown projection %r" % (path, rule["projection"]))
+    return known
+
+
+def classify(ref, trace, name, known):
+    """'same', or the id of the known divergence that explains it, or None."""
+    if canon(ref) == canon(trace):
+        return "same"
+    for rule in known:
+        if name.split("-")[0] in rule["interpreters"]:
+            project = PROJECTIONS[rule["projection"]]
+            if canon(project(ref)) == canon(project(trace)):
+                return rule["id"]
+    return None
+
+
+def diff(ref, trace, ref_name, name):
+    a = json.dumps(ref, indent=1, sort_keys=True).splitlines()
+    b = json.dumps(trace, indent=1, sort_keys=True).splitlines()
+    return "\n".join(difflib.unified_diff(a, b, ref_name, name, lineterm="", n=4))
+
+
+def differing_keys(ref, trace):
+    keys = sorted(set(ref) | set(trace))
+    return tuple(k for k in keys if canon(ref.get(k)) != canon(trace.get(k)))
+
+
+# -- shrinking ---------------------------------------------------------------
+
+def _bodies(node, path=()):
+    """Paths (from the program root) of every statement list."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("main", "body", "fin") and isinstance(value, list):
+                yield path + (key,)
+                for i, s in enumerate(value):
+                    yield from _bodies(s, path + (key, i))
+
+
+def _get(program, path):
+    node = program
+    for p in path:
+        node = node[p]
+    return node
+
+
+_SIMPLER_INT = ("n", "d", "v", "at")
+
+
+def candidates(program):
+    """Smaller or simpler variants of *program*, biggest cuts first."""
+    for i in range(len(program["sched"])):
+        p = gen.clone(program)
+        del p["sched"][i]
+        yield p
+    paths = list(_bodies(program))
+    for path in paths:
+        body = _get(program, path)
+        for i in range(len(body)):
+            p = gen.clone(program)
+            del _get(p, path)[i]
+            yield p
+    for path in paths:
+        body = _get(program, path)
+        for i, s in enumerate(body):
+            for key in ("body", "fin"):
+                if isinstance(s.get(key), list):
+                    # Replace the statement by its body (or finally block).
+                    p = gen.clone(program)
+                    b = _get(p, path)
+                    b[i:i + 1] = gen.clone(s[key])
+                    yield p
+            if s["k"] == "try" and s["fin"] is not None:
+                p = gen.clone(program)
+                _get(p, path)[i]["fin"] = None
+                yield p
+            for key in _SIMPLER_INT:
+                if isinstance(s.get(key), int) and s[key] > 0:
+                    for smaller in sorted({0, s[key] - 1}):
+                        p = gen.clone(program)
+                        _get(p, path)[i][key] = smaller
+                        yield p
+            if s["k"] == "raise" and s["exc"] != "ValueError":
+                p = gen.clone(program)
+                _get(p, path)[i]["exc"] = "ValueError"
+                yield p
+            if s["k"] == "timeout" and s["mode"] != "rel":
+                p = gen.clone(program)
+                _get(p, path)[i]["mode"] = "rel"
+                yield p
+    for i, e in enumerate(program["sched"]):
+        if e["at"] > 0:
+            for smaller in sorted({0, e["at"] - 1}):
+                p = gen.clone(program)
+                p["sched"][i]["at"] = smaller
+                yield p
+
+
+def size(program):
+    return len(gen.dumps(program))
+
+
+def shrink(program, still_diverges, budget=2000):
+    """Greedy delta reduction: take any simpler variant that still diverges."""
+    current = program
+    tries = 0
+    progress = True
+    while progress and tries < budget:
+        progress = False
+        for cand in candidates(current):
+            if size(cand) > size(current) or gen.dumps(cand) == gen.dumps(current):
+                continue
+            tries += 1
+            if still_diverges(cand):
+                current = cand
+                progress = True
+                break
+            if tries >= budget:
+                break
+    return current
+
+
+def standalone(program):
+    """A runnable script: the harness, the program, and a main that prints the trace."""
+    harness = HARNESS.read_text()
+    return (harness + "\n\n# ---- the program " + "-" * 58 + "\n\n" + gen.render(program)
+            + "\n\n\nif __name__ == '__main__':\n"
+              "    print(json.dumps(run_program(globals()), indent=1, sort_keys=True))\n")
+
+
+# -- the run -----------------------------------------------------------------
+
+def default_interpreters():
+    def venv(v):
+        return str(VENVS / v / "bin" / "python")
+    return (("3.13", venv("3.13")),
+            [(v, venv(v)) for v in ("3.8", "3.9", "3.10")],
+            [("3.12", venv("3.12"))])
+
+
+def parse_pairs(values):
+    out = []
+    for v in values:
+        name, _, python = v.partition("=")
+        if not python:
+            raise SystemExit("difftest: expected NAME=PYTHON, got %r" % v)
+        out.append((name, python))
+    return out
+
+
+def generate(n, seed, features, callback):
+    """Call callback(program) for n programs drawn by hypothesis with this seed."""
+    from hypothesis import HealthCheck, Phase, given, settings, Verbosity
+    from hypothesis import seed as hseed
+
+    @settings(max_examples=n, database=None, deadline=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), phases=[Phase.generate],
+              verbosity=Verbosity.quiet)
+    @hseed(seed)
+    @given(gen.programs(features))
+    def each(program):
+        callback(program)
+
+    each()
+
+
+class Session:
+    def __init__(self, args):
+        self.args = args
+        self.known = load_known()
+        ref, targets, infos = default_interpreters()
+        if args.ref:
+            ref = parse_pairs([args.ref])[0]
+        if args.target:
+            targets = parse_pairs(args.target)
+        if args.info is not None:
+            infos = parse_pairs(args.info)
+        for _, python in [ref] + targets + infos:
+            if not os.path.exists(python):
+                raise SystemExit("difftest: no interpreter at %s (run `nox -s difftest` "
+                                 "once, or pass --ref/--target/--info)" % python)
+        self.ref = Worker(ref[0], ref[1])
+        self.ref2 = Worker(ref[0] + "-again", ref[1], jitter=True) if not args.no_recheck else None
+        self.targets = [Worker(n, p) for n, p in targets]
+        self.infos = [Worker(n, p) for n, p in infos]
+        self.check_interpreters()
+        self.workers = [self.ref] + ([self.ref2] if self.ref2 else []) + self.targets + self.infos
+        self.stats = {w.name: {"same": 0, "known": {}, "diverged": 0}
+                      for w in self.targets + self.infos}
+        self.count = 0
+        self.distinct = set()
+        self.nondeterministic = 0
+        self.ref_errors = []
+        self.divergences = []    # (program, {name: trace}, ref trace)
+        self.out = pathlib.Path(args.out)
+
+    def check_interpreters(self):
+        ri = self.ref.info
+        if ri["patched"] or not ri["has_taskgroup"]:
+            raise SystemExit("difftest: the reference must be native 3.11+: %s" % ri)
+        for w in self.targets:
+            if not w.info["has_taskgroup"]:
+                raise SystemExit("difftest: %s has no asyncio.TaskGroup (wheel not installed?): %s"
+                                 % (w.name, w.info))
+        for w in [self.ref] + self.targets + self.infos:
+            print("difftest: %-6s %s %s" % (w.name, w.info["python"],
+                                           "patched" if w.info["patched"] else "native"),
+                  file=sys.stderr)
+
+    def close(self):
+        for w in self.workers:
+            w.close()
+
+    def traces(self, program, workers=None):
+        return run_everywhere(workers or self.workers, self.count, gen.render(program))
+
+    def check(self, program):
+        self.count += 1
+        self.distinct.add(gen.dumps(program))
+        traces = self.traces(program)
+        ref = traces[self.ref.name]
+        if "harness_error" in ref or "hang" in ref:
+            self.ref_errors.append((program, ref))
+            return
+        if self.ref2 and canon(traces[self.ref2.name]) != canon(ref):
+            # The reference itself does not always do the same: no verdict.
+            self.nondeterministic += 1
+            return
+        bad = {}
+        for w in self.targets + self.infos:
+            verdict = classify(ref, traces[w.name], w.name, self.known)
+            st = self.stats[w.name]
+            if verdict == "same":
+                st["same"] += 1
+            elif verdict is not None:
+                st["known"][verdict] = st["known"].get(verdict, 0) + 1
+            else:
+                st["diverged"] += 1
+                if w in self.targets:
+                    bad[w.name] = traces[w.name]
+        if bad:
+            self.divergences.append((program, bad, ref))
+        if self.count % self.args.progress == 0:
+            self.progress()
+
+    def progress(self):
+        elapsed = time.monotonic() - self.t0
+        div = ", ".join("%s %d" % (n, s["diverged"]) for n, s in self.stats.items())
+        print("difftest: %d programs, %.0f/s; diverged: %s" % (
+            self.count, self.count / max(elapsed, 1e-9), div), file=sys.stderr, flush=True)
+
+    def still_diverges(self, names):
+        """Predicate for shrinking: some of these targets still differ from the reference."""
+        workers = [self.ref] + ([self.ref2] if self.ref2 else []) + \
+            [w for w in self.targets if w.name in names]
+
+        def pred(program):
+            self.count += 1
+            traces = self.traces(program, workers)
+            ref = traces[self.ref.name]
+            if "harness_error" in ref or "hang" in ref:
+                return False
+            if self.ref2 and canon(traces[self.ref2.name]) != canon(ref):
+                return False
+            return any(classify(ref, traces[n], n, self.known) is None for n in names)
+        return pred
+
+    def report(self):
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(self.out / "divergences.jsonl", "w") as f:
+            for program, bad, _ in self.divergences:
+                f.write(json.dumps({"program": program, "targets": sorted(bad)}, sort_keys=True) + "\n")
+        # One shrink per kind of divergence: which targets, which parts of the trace.
+        kinds = {}
+        for program, bad, ref in self.divergences:
+            sig = (tuple(sorted(bad)), tuple(sorted({k for t in bad.values()
+                                                      for k in differing_keys(ref, t)})))
+            kinds.setdefault(sig, []).append(program)
+        shown = set()
+        n_shown = 0
+        for sig, progs in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+            if n_shown >= self.args.max_shrink:
+                print("\ndifftest: %d more kind(s) of divergence not shrunk (--max-shrink)"
+                      % (len(kinds) - n_shown))
+                break
+            small = min(progs, key=size)
+            names = list(sig[0])
+            minimal = shrink(small, self.still_diverges(names), budget=self.args.shrink_budget)
+            key = gen.dumps(minimal)
+            if key in shown:
+                continue
+            shown.add(key)
+            n_shown += 1
+            self.show(minimal, names, len(progs), n_shown)
+
+    def show(self, program, names, count, n):
+        traces = self.traces(program, [self.ref] + [w for w in self.targets if w.name in names])
+        ref = traces[self.ref.name]
+        path = self.out / ("divergence-%d.py" % n)
+        path.write_text(standalone(program))
+        (self.out / ("divergence-%d.json" % n)).write_text(json.dumps(program, sort_keys=True) + "\n")
+        print("\n" + "=" * 78)
+        print("DIVERGENCE %d: %s differ from %s (%d generated program(s) of this kind)"
+              % (n, ", ".join(names), self.ref.name, count))
+        print("minimal program (runnable with its harness: python %s):\n" % path)
+        print(gen.render(program))
+        for name in names:
+            if classify(ref, traces[name], name, self.known) is None:
+                print("\n--- trace diff %s -> %s:" % (self.ref.name, name))
+                print(diff(ref, traces[name], self.ref.name, name))
+        print("\nreference trace (%s):" % self.ref.name)
+        print(json.dumps(ref, sort_keys=True))
+
+    def summary(self):
+        print("\n" + "=" * 78)
+        print("difftest: %d programs (%d distinct), seed %s, reference %s %s"
+              % (self.count_checked, len(self.distinct), self.args.seed, self.ref.name,
+                 self.ref.info["python"]))
+        if self.ref2:
+            print("  reference not deterministic (skipped): %d" % self.nondeterministic)
+        for w in self.targets + self.infos:
+            st = self.stats[w.name]
+            role = "target" if w in self.targets else "info  "
+            known = ", ".join("%s %d" % kv for kv in sorted(st["known"].items())) or "none"
+            print("  %s %-5s %s: same %d, known divergences %s, DIVERGED %d, hangs %d"
+                  % (role, w.name, w.info["python"], st["same"], known, st["diverged"], w.hangs))
+        if self.ref_errors:
+            print("  reference failures (difftest bugs): %d, first: %s"
+                  % (len(self.ref_errors), self.ref_errors[0][1]))
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m difftest", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--programs", type=int, default=200, help="programs to generate (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
+    p.add_argument("--ref", metavar="NAME=PYTHON", help="reference interpreter (native 3.13)")
+    p.add_argument("--target", metavar="NAME=PYTHON", action="append",
+                   help="interpreter that must match the reference (repeatable)")
+    p.add_argument("--info", metavar="NAME=PYTHON", action="append",
+                   help="interpreter compared for information only (repeatable)")
+    p.add_argument("--exclude", metavar="FEATURE", action="append", default=[],
+                   help="leave a building block out: %s" % ", ".join(gen.FEATURES))
+    p.add_argument("--replay", metavar="JSONL", help="run the programs of a divergences.jsonl")
+    p.add_argument("--out", default=str(HERE / "out"), help="where repro scripts go")
+    p.add_argument("--max-shrink", type=int, default=5, help="kinds of divergence to shrink")
+    p.add_argument("--shrink-budget", type=int, default=1500, help="runs per shrink")
+    p.add_argument("--progress", type=int, default=500, help="progress line every N programs")
+    p.add_argument("--no-recheck", action="store_true",
+                   help="do not run the reference twice (it detects set-order dependence)")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    for f in args.exclude:
+        if f not in gen.FEATURES:
+            raise SystemExit("difftest: unknown feature %r (known: %s)" % (f, ", ".join(gen.FEATURES)))
+    features = [f for f in gen.FEATURES if f not in args.exclude]
+    session = Session(args)
+    session.t0 = time.monotonic()
+    try:
+        if args.replay:
+            with open(args.replay) as f:
+                for line in f:
+                    if line.strip():
+                        session.check(json.loads(line)["program"])
+        else:
+            generate(args.programs, args.seed, features, session.check)
+        session.count_checked = session.count
+        session.report()
+        session.summary()
+    finally:
+        session.close()
+    failed = any(session.stats[w.name]["diverged"] for w in session.targets)
+    if session.ref_errors:
+        failed = True
+    print("difftest: %s" % ("FAILED: divergences from the reference (see above)" if failed
+                            else "OK: no divergence from the reference"))
+    return 1 if failed else 0

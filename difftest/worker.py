@@ -1,0 +1,63 @@
+"""Worker: runs generated programs in this interpreter, one JSON line each.
+
+    python difftest/worker.py        # reads {"id", "src"} lines on stdin
+
+Answers a first line describing the interpreter, then one line
+{"id", "trace"} per program.  Many programs run in one process, each on a
+fresh event loop.  Runs on CPython 3.8+ with the stdlib only.
+"""
+
+import io
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import asyncio  # noqa: E402  (patched here on 3.8-3.10 by the .pth hook)
+
+import harness  # noqa: E402
+
+PUBLIC = ("log", "fmt", "now", "reschedule", "schedule_cancel", "schedule_set",
+          "cancel", "T", "EV", "TM", "E1", "E2", "B1")
+
+
+def namespace():
+    ns = {"__name__": "difftest_program", "asyncio": asyncio}
+    for name in PUBLIC:
+        ns[name] = getattr(harness, name)
+    return ns
+
+
+def main():
+    out = sys.stdout
+    # The programs and asyncio may write to stderr (warnings, GC reports):
+    # keep that out of the protocol and out of the driver's terminal.
+    sys.stderr = io.StringIO()
+    out.write(json.dumps(harness.describe()) + "\n")
+    out.flush()
+    jitter = random.Random(0) if os.environ.get("DIFFTEST_JITTER") else None
+    for line in sys.stdin:
+        request = json.loads(line)
+        # A second reference run with other memory addresses: shows programs
+        # whose trace depends on the order of a set of tasks.
+        ballast = None
+        if jitter:
+            ballast = [[None] * jitter.randrange(1, 64) for _ in range(jitter.randrange(400))]
+            del ballast[::jitter.randrange(2, 4)]   # holes that new tasks fill
+        try:
+            code = compile(request["src"], "<program %s>" % request["id"], "exec")
+            ns = namespace()
+            exec(code, ns)
+            trace = harness.run_program(ns)
+        except BaseException as exc:  # noqa: B036 - a harness failure, reported
+            trace = {"harness_error": "%s: %s" % (type(exc).__name__, exc)}
+        del ballast
+        sys.stderr = io.StringIO()
+        out.write(json.dumps({"id": request["id"], "trace": trace}, sort_keys=True) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
