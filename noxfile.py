@@ -69,3 +69,40 @@ def bench(session):
     session.install(_wheel(session))
     session.install("-r", str(ROOT / "bench" / "requirements.txt"))
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
+# Differential testing (issue 7): random asyncio programs on patched 3.8-3.10
+# must behave exactly as on native 3.13 (3.12 native is shown for information).
+# The driver runs here (3.13 + hypothesis); each interpreter gets a venv of its
+# own under .nox/difftest-venvs: the wheel in 3.8-3.10, nothing in 3.12/3.13,
+# which therefore run their native asyncio.
+
+DIFFTEST_VENVS = ROOT / ".nox" / "difftest-venvs"
+
+
+def _difftest(session, defaults):
+    wheel = _wheel(session)
+    session.install("-r", str(ROOT / "difftest" / "requirements.txt"))
+    for version in PATCHED + ["3.12", "3.13"]:
+        python = shutil.which("python" + version)
+        if python is None:
+            session.error("CPython %s not found (pyenv)" % version)
+        venv = DIFFTEST_VENVS / version
+        session.run(python, "-m", "venv", "--clear", str(venv), external=True, silent=True)
+        if version in PATCHED:
+            session.run(str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", wheel, external=True, silent=True)
+    # Later arguments win: `nox -s fuzz -- --programs 50000 --seed 7`.
+    session.run("python", "-m", "difftest", *defaults, *session.posargs)
+
+
+@nox.session(python="3.13")
+def difftest(session):
+    """Bounded smoke run of the differential tester (CI)."""
+    _difftest(session, ["--programs", "200", "--seed", "0"])
+
+
+@nox.session(python="3.13")
+def fuzz(session):
+    """Long differential run: nox -s fuzz -- --programs 10000 --seed N."""
+    _difftest(session, ["--programs", "10000", "--seed", "1", "--progress", "1000"])

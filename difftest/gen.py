@@ -42,8 +42,9 @@ from hypothesis import strategies as st
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
             "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
-CATCHES = ("Exception", "BaseException", "CancelledError", "TimeoutError",
-           "ValueError", "ExceptionGroup")
+# Weighted by repetition: cancellations and timeouts are what this is about.
+CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
+           "CancelledError", "TimeoutError", "TimeoutError", "ValueError", "ExceptionGroup")
 ACTIONS = ("pass", "raise", "raise_new", "uncancel", "uncancel_raise")
 MAX_DEPTH = 3
 MAX_TASKS = 7
@@ -58,6 +59,13 @@ class _Ctx:
         self.next_gid = 1
         self.next_tmid = 1
         self.nev = 2 if "events" in features else 0
+
+
+def _target(last):
+    """A task id in 0..last, the main task (0) less often than the others."""
+    if last < 1:
+        return st.integers(0, last)
+    return st.integers(1, last) | st.integers(0, last)
 
 
 def _kinds(ctx, depth, in_tg, in_fin):
@@ -119,7 +127,7 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
     if k == "uncancel":
         return {"k": k}
     if k == "cancel":
-        return {"k": k, "tid": draw(st.integers(0, ctx.next_tid))}
+        return {"k": k, "tid": draw(_target(ctx.next_tid))}
     if k == "resched":
         d = draw(st.one_of(st.none(), st.integers(0, 5)))
         return {"k": k, "tmid": draw(st.integers(1, ctx.next_tmid - 1)), "d": d}
@@ -131,7 +139,7 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
         tmid = ctx.next_tmid
         ctx.next_tmid += 1
         mode = draw(st.sampled_from(["rel", "rel", "at", "none"]))
-        d = draw(st.integers(0, 6))
+        d = draw(st.integers(0, 4) | st.integers(0, 8))
         body = _body(draw, ctx, depth + 1, in_tg, in_fin, min_len=1)
         return {"k": k, "tmid": tmid, "mode": mode, "d": d, "body": body}
     if k == "try":
@@ -165,7 +173,7 @@ def programs(features=FEATURES):
         if "sched" in features:
             for _ in range(draw(st.integers(0, 3))):
                 sched.append({"at": draw(st.integers(0, 8)), "do": "cancel",
-                              "tid": draw(st.integers(0, ctx.next_tid - 1)),
+                              "tid": draw(_target(ctx.next_tid - 1)),
                               "via": draw(st.sampled_from(["loop", "task"]))})
         for ev in range(ctx.nev):
             at = draw(st.one_of(st.integers(0, 8), st.none()))

@@ -67,8 +67,11 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 
 # -- the trace --------------------------------------------------------------
 
-# Per run: events per logical coroutine (each list is in that coroutine's own
-# order), the exception handler's reports, named tasks, events, timeouts.
+# Per run: events per logical coroutine, the exception handler's reports.
+# Events are kept per coroutine, in that coroutine's order, each with its
+# virtual time: the interleaving of coroutines within one tick is not part of
+# the trace, because TaskGroup cancels its children in the order of a set of
+# tasks (by address), which differs from run to run even in one process.
 STATE = {}
 
 _REPR = re.compile(r"<[^<>]*>")
@@ -87,7 +90,7 @@ def tname(exc):
     cls = type(exc)
     if cls.__module__ in ("builtins", "asyncio.exceptions", "exceptiongroup",
                           "exceptiongroup._exceptions", "taskgroup_patch.exceptions",
-                          "__main__", "difftest_program"):
+                          "__main__", "difftest_program", "harness"):
         return cls.__name__
     return cls.__module__ + "." + cls.__name__
 

@@ -359,9 +359,14 @@ class Session:
             # The reference itself does not always do the same: no verdict.
             self.nondeterministic += 1
             return
+        verdicts = {w.name: classify(ref, traces[w.name], w.name, self.known)
+                    for w in self.targets + self.infos}
+        if None in verdicts.values() and not self.confirm(program, ref, verdicts):
+            self.nondeterministic += 1
+            return
         bad = {}
         for w in self.targets + self.infos:
-            verdict = classify(ref, traces[w.name], w.name, self.known)
+            verdict = verdicts[w.name]
             st = self.stats[w.name]
             if verdict == "same":
                 st["same"] += 1
@@ -375,6 +380,25 @@ class Session:
             self.divergences.append((program, bad, ref))
         if self.count % self.args.progress == 0:
             self.progress()
+
+    def confirm(self, program, ref, verdicts, reruns=3):
+        """Is this divergence real, or does the program's trace vary from run to run?
+
+        Reruns the reference (with other memory addresses) and the diverging
+        interpreters; a divergence stands only if every run says the same.
+        """
+        names = [n for n, v in verdicts.items() if v is None]
+        workers = ([self.ref2] if self.ref2 else [self.ref]) + \
+            [w for w in self.targets + self.infos if w.name in names]
+        first = {}
+        for _ in range(reruns):
+            traces = self.traces(program, workers)
+            if canon(traces[workers[0].name]) != canon(ref):
+                return False
+            for n in names:
+                if first.setdefault(n, canon(traces[n])) != canon(traces[n]):
+                    return False
+        return True
 
     def progress(self):
         elapsed = time.monotonic() - self.t0
@@ -395,7 +419,16 @@ class Session:
                 return False
             if self.ref2 and canon(traces[self.ref2.name]) != canon(ref):
                 return False
-            return any(classify(ref, traces[n], n, self.known) is None for n in names)
+            # The same kind: exactly these targets diverge.
+            verdicts = {n: classify(ref, traces[n], n, self.known) for n in names}
+            if any(v is not None for v in verdicts.values()):
+                return False
+            for w in self.targets:
+                if w.name not in names:
+                    other = run_everywhere([w], self.count, gen.render(program))[w.name]
+                    if classify(ref, other, w.name, self.known) is None:
+                        return False
+            return self.confirm(program, ref, verdicts)
         return pred
 
     def report(self):
@@ -421,6 +454,8 @@ class Session:
             minimal = shrink(small, self.still_diverges(names), budget=self.args.shrink_budget)
             key = gen.dumps(minimal)
             if key in shown:
+                print("\ndifftest: %d program(s) diverging on %s shrink to an earlier repro"
+                      % (len(progs), ", ".join(names)))
                 continue
             shown.add(key)
             n_shown += 1
@@ -449,8 +484,7 @@ class Session:
         print("difftest: %d programs (%d distinct), seed %s, reference %s %s"
               % (self.count_checked, len(self.distinct), self.args.seed, self.ref.name,
                  self.ref.info["python"]))
-        if self.ref2:
-            print("  reference not deterministic (skipped): %d" % self.nondeterministic)
+        print("  trace not deterministic (skipped): %d" % self.nondeterministic)
         for w in self.targets + self.infos:
             st = self.stats[w.name]
             role = "target" if w in self.targets else "info  "
