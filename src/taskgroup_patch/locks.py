@@ -22,6 +22,9 @@ class Barrier:
     released together, and the barrier can be used again.
     """
 
+    # asyncio.locks.Barrier is this class once patched; repr and pickle agree.
+    __module__ = "asyncio.locks"
+
     def __init__(self, parties: int) -> None:
         if parties < 1:
             raise ValueError("parties must be > 0")

@@ -25,7 +25,6 @@ __all__ = ("Task", "create_task", "ensure_future")
 
 # The interpreter's task type, whatever asyncio.Task is bound to right now.
 _BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
-_set_task_name = asyncio.tasks._set_task_name
 _iscoroutine = asyncio.coroutines.iscoroutine
 
 
@@ -142,6 +141,14 @@ class Task(_BaseTask, metaclass=_TaskType):
         if type(coro) is _CoroutineInContext:
             return coro.coro
         return coro
+
+
+def _set_task_name(task, name):
+    # A task factory's tasks need not have set_name().
+    if name is not None:
+        set_name = getattr(task, "set_name", None)
+        if set_name is not None:
+            set_name(name)
 
 
 # Creating tasks without running Task.__init__: the common case pays nothing.
