@@ -1,0 +1,466 @@
+"""`python -m taskgroup_patch`: python's own conventions for a script or -m module
+(DESIGN §2), patched, with TASKGROUP_PATCH=1 exported to children.
+
+Where the contract is "as `python script.py` would", the same target is also
+run by plain python and the two are compared.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import version
+
+import pytest
+
+import taskgroup_patch
+from conftest import PATCHED, clean_env, run_python
+
+NATIVE = sys.version_info >= (3, 11)
+OURS = "taskgroup_patch.taskgroups"
+TIMEOUT = 30
+
+_hung = []
+
+
+def cli(*args, **kwargs):
+    """Run `python -m taskgroup_patch *args`; fail fast once a run has hung."""
+    if _hung:
+        pytest.fail("an earlier `python -m taskgroup_patch %s` hung; not trying again" % _hung[0])
+    kwargs.setdefault("timeout", TIMEOUT)
+    try:
+        return run_python("-m", "taskgroup_patch", *args, **kwargs)
+    except subprocess.TimeoutExpired:
+        _hung.append(" ".join(args))
+        raise
+
+
+def plain(*args, **kwargs):
+    kwargs.setdefault("timeout", TIMEOUT)
+    return run_python(*args, **kwargs)
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def one_line(result):
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+# Reports what a script sees of the conventions.
+SHOW = """
+import json, os, sys
+import asyncio
+tg = getattr(asyncio, "TaskGroup", None)
+print(json.dumps({
+    "argv": sys.argv,
+    "path0": sys.path[0],
+    "cwd_on_path": os.getcwd() in sys.path or "" in sys.path,
+    "name": __name__,
+    "is_main": sys.modules["__main__"].__dict__ is globals(),
+    "spec": __spec__ and __spec__.name,
+    "taskgroup": tg and tg.__module__,
+    "env": os.environ.get("TASKGROUP_PATCH"),
+}))
+"""
+
+CHILD_PROBE = ("import asyncio; tg = getattr(asyncio, 'TaskGroup', None); "
+               "print(tg and tg.__module__)")
+
+
+@pytest.fixture
+def work(tmp_path):
+    """A directory holding scripts, and a separate current directory."""
+    (tmp_path / "cwd").mkdir()
+    return tmp_path
+
+
+def show(result):
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return json.loads(result.stdout)
+
+
+# -- script conventions ---------------------------------------------------------
+
+
+def test_script_gets_argv_as_python_gives_it(work):
+    write(work / "scripts" / "show.py", SHOW)
+    args = ["../scripts/show.py", "a", "--b", "-c", "--", "-m", "x y"]
+    ours = show(cli(*args, cwd=str(work / "cwd")))
+    assert ours["argv"] == args
+    assert ours["argv"] == show(plain(*args, cwd=str(work / "cwd")))["argv"]
+
+
+def test_script_sys_path0_is_the_scripts_directory_not_the_cwd(work):
+    write(work / "scripts" / "show.py", SHOW)
+    ours = show(cli("../scripts/show.py", cwd=str(work / "cwd")))
+    assert ours["path0"] == os.path.realpath(str(work / "scripts"))
+    assert ours["cwd_on_path"] is False
+    theirs = show(plain("../scripts/show.py", cwd=str(work / "cwd")))
+    assert (ours["path0"], ours["cwd_on_path"]) == (theirs["path0"], theirs["cwd_on_path"])
+
+
+def test_script_imports_its_sibling_modules_not_the_cwds(work):
+    write(work / "scripts" / "helper.py", "WHERE = 'beside the script'\n")
+    write(work / "cwd" / "helper.py", "WHERE = 'current directory'\n")
+    write(work / "scripts" / "main.py", "import helper; print(helper.WHERE)\n")
+    result = cli("../scripts/main.py", cwd=str(work / "cwd"))
+    assert (result.stdout, result.stderr) == ("beside the script\n", "")
+
+
+@pytest.mark.xfail(strict=True, reason="src bug: sys.path[0] is the symlink's directory; "
+                   "python uses the directory of the resolved script")
+def test_symlinked_script_sys_path0_matches_python(work):
+    write(work / "real" / "show.py", SHOW)
+    (work / "bin").mkdir()
+    os.symlink(str(work / "real" / "show.py"), str(work / "bin" / "show"))
+    ours = show(cli("../bin/show", cwd=str(work / "cwd")))
+    assert ours["path0"] == show(plain("../bin/show", cwd=str(work / "cwd")))["path0"]
+
+
+@pytest.mark.xfail(sys.version_info >= (3, 9), strict=True,
+                   reason="src bug: __file__ is the path as given; python 3.9+ makes it absolute")
+def test_script_dunder_file_matches_python(work):
+    write(work / "scripts" / "where.py", "print(__file__)\n")
+    ours = cli("../scripts/where.py", cwd=str(work / "cwd"))
+    assert ours.stdout == plain("../scripts/where.py", cwd=str(work / "cwd")).stdout
+
+
+def test_script_runs_as_the_real_main_and_its_classes_pickle(work):
+    script = write(work / "prog.py", """
+        import pickle, sys
+
+        class Point:
+            def __init__(self, x, y):
+                self.x, self.y = x, y
+
+        copy = pickle.loads(pickle.dumps(Point(1, 2)))
+        print(__name__, type(copy) is Point, (copy.x, copy.y),
+              sys.modules["__main__"].Point is Point)
+        """)
+    result = cli(str(script))
+    assert (result.stdout, result.stderr) == ("__main__ True (1, 2) True\n", "")
+
+
+@pytest.mark.xfail(strict=True, reason="src bug: runpy puts taskgroup_patch.__main__ back as "
+                   "sys.modules['__main__'] when the script body ends, while its threads run")
+def test_main_classes_still_pickle_in_threads_outliving_the_script_body(work):
+    script = write(work / "prog.py", """
+        import pickle, threading
+
+        class Point:
+            pass
+
+        started = threading.Event()
+
+        def later():
+            started.wait()
+            print(type(pickle.loads(pickle.dumps(Point()))).__name__)
+
+        threading.Thread(target=later).start()
+        started.set()
+        """)
+    result = cli(str(script))
+    assert (result.stdout, result.stderr) == ("Point\n", "")
+
+
+# -- exit status and tracebacks -------------------------------------------------
+
+
+@pytest.mark.parametrize("body, status, stderr", [
+    ("import sys; sys.exit(3)", 3, ""),
+    ("raise SystemExit(0)", 0, ""),
+    ("import sys; sys.exit(None)", 0, ""),
+    ("import sys; sys.exit('bye now')", 1, "bye now\n"),
+    ("print('done')", 0, ""),
+])
+def test_exit_status_passes_through(work, body, status, stderr):
+    script = write(work / "prog.py", body + "\n")
+    ours = cli(str(script))
+    assert (ours.returncode, ours.stderr) == (status, stderr)
+    theirs = plain(str(script))
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode, theirs.stdout, theirs.stderr)
+
+
+UNCAUGHT = """
+def inner():
+    raise {exception}("boom")
+
+def outer():
+    inner()
+
+outer()
+"""
+
+
+@pytest.mark.parametrize("exception", ["ValueError", "ImportError"])
+def test_uncaught_exception_exits_1_with_the_scripts_traceback(work, exception):
+    script = write(work / "prog.py", UNCAUGHT.format(exception=exception))
+    result = cli(str(script))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert result.stderr.endswith("%s: boom\n" % exception)
+    assert 'File "%s", line 8, in <module>' % script in result.stderr
+
+
+NATIVE_FRAMES_BUG = pytest.mark.xfail(
+    NATIVE, strict=True, reason="src bug: on 3.11+ sys.excepthook ignores its tb argument, "
+    "so runpy and taskgroup_patch/__main__.py frames are printed")
+PY38_SIGINT_BUG = pytest.mark.xfail(
+    sys.version_info < (3, 9), strict=True, reason="src bug: on 3.8 stderr is block-buffered "
+    "when not a tty, and the runner kills itself with SIGINT before flushing the traceback")
+
+
+@pytest.mark.parametrize("exception", [
+    pytest.param("ValueError", marks=NATIVE_FRAMES_BUG),
+    pytest.param("ImportError", marks=NATIVE_FRAMES_BUG),
+    pytest.param("KeyboardInterrupt", marks=[NATIVE_FRAMES_BUG, PY38_SIGINT_BUG]),
+])
+def test_uncaught_exception_traceback_is_exactly_pythons(work, exception):
+    script = write(work / "prog.py", UNCAUGHT.format(exception=exception))
+    ours, theirs = cli(str(script)), plain(str(script))
+    assert "runpy" not in ours.stderr and "__main__.py" not in ours.stderr
+    assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
+
+
+def test_keyboard_interrupt_kills_with_sigint_like_python(work):
+    script = write(work / "prog.py", UNCAUGHT.format(exception="KeyboardInterrupt"))
+    result = cli(str(script))
+    assert result.returncode == -signal.SIGINT
+    assert result.returncode == plain(str(script)).returncode
+
+
+@PY38_SIGINT_BUG
+def test_keyboard_interrupt_traceback_reaches_a_piped_stderr(work):
+    script = write(work / "prog.py", UNCAUGHT.format(exception="KeyboardInterrupt"))
+    result = cli(str(script))
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert result.stderr.endswith("KeyboardInterrupt: boom\n")
+
+
+def test_uncaught_exception_group_is_rendered_with_its_members(work):
+    script = write(work / "prog.py", """
+        import asyncio
+
+        async def fail(n):
+            raise ValueError("member %d" % n)
+
+        async def main():
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(fail(1))
+                tg.create_task(fail(2))
+
+        asyncio.run(main())
+        """)
+    result = cli(str(script))
+    assert result.returncode == 1
+    assert "ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)" in result.stderr
+    assert "ValueError: member 1" in result.stderr and "ValueError: member 2" in result.stderr
+
+
+# -- usage errors ----------------------------------------------------------------
+
+
+def test_missing_script_exits_2_with_one_line(work):
+    result = cli("no_such_script.py", "arg", cwd=str(work))
+    assert result.returncode == 2
+    assert "no_such_script.py" in one_line(result)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [[], ["--bogus"], ["-x", "prog.py"], ["-m"], ["--"]],
+                         ids=["no-args", "unknown-long", "unknown-short", "m-without-module",
+                              "only-separator"])
+def test_usage_errors_exit_2_with_one_line(work, args):
+    write(work / "prog.py", "print('must not run')\n")
+    result = cli(*args, cwd=str(work))
+    assert result.returncode == 2
+    assert one_line(result).startswith("python -m taskgroup_patch: error:")
+    assert result.stdout == ""
+
+
+def test_double_dash_ends_options(work):
+    write(work / "-dash.py", SHOW)
+    ours = show(cli("--", "-dash.py", "--version", cwd=str(work)))
+    assert ours["argv"] == ["-dash.py", "--version"]
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["--check"], ["-m", "json.tool"],
+                                  ["--", "x"]])
+def test_options_stop_at_the_first_positional(work, args):
+    write(work / "prog.py", SHOW)
+    ours = show(cli("prog.py", *args, cwd=str(work)))
+    assert ours["argv"] == ["prog.py"] + args
+
+
+# -- -m module ----------------------------------------------------------------------
+
+
+def test_module_runs_like_python_dash_m(work):
+    write(work / "cwd" / "tool.py", SHOW)
+    ours = show(cli("-m", "tool", "a", "--b", cwd=str(work / "cwd")))
+    theirs = show(plain("-m", "tool", "a", "--b", cwd=str(work / "cwd")))
+    assert ours["argv"] == [str(work / "cwd" / "tool.py"), "a", "--b"]
+    for key in ("argv", "name", "spec", "path0", "is_main"):
+        assert ours[key] == theirs[key], key
+    assert ours["name"] == "__main__" and ours["spec"] == "tool"
+
+
+def test_package_runs_its_dunder_main_from_pythonpath(work):
+    lib = work / "lib"
+    write(lib / "pkg" / "__init__.py", "")
+    write(lib / "pkg" / "__main__.py", SHOW)
+    env = clean_env(PYTHONPATH=str(lib))
+    ours = show(cli("-mpkg", "x", cwd=str(work / "cwd"), env=env))
+    assert ours["argv"] == [str(lib / "pkg" / "__main__.py"), "x"]
+    assert (ours["name"], ours["spec"]) == ("__main__", "pkg.__main__")
+    assert ours["taskgroup"] == OURS
+
+
+def test_module_exit_status_passes_through(work):
+    write(work / "cwd" / "quits.py", "import sys; sys.exit(5)\n")
+    result = cli("-m", "quits", cwd=str(work / "cwd"))
+    assert (result.returncode, result.stderr) == (5, "")
+
+
+@pytest.mark.xfail(NATIVE, strict=True, reason="src bug: on 3.11+ runpy is frozen, its frames "
+                   "are not stripped, so a missing module prints a traceback")
+def test_missing_module_exits_1_with_one_line_like_python(work):
+    ours = cli("-m", "no_such_module_xyz", cwd=str(work))
+    assert ours.returncode == 1
+    assert "No module named no_such_module_xyz" in one_line(ours)
+    theirs = plain("-m", "no_such_module_xyz", cwd=str(work))
+    assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
+
+
+def test_module_with_a_missing_dependency_shows_the_traceback(work):
+    write(work / "cwd" / "needs.py", "import not_installed_dependency_xyz\n")
+    result = cli("-m", "needs", cwd=str(work / "cwd"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert "needs.py" in result.stderr
+    assert result.stderr.endswith(
+        "ModuleNotFoundError: No module named 'not_installed_dependency_xyz'\n")
+
+
+# -- --help, --version, --check ---------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_prints_usage_and_exits_0(flag):
+    result = cli(flag)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("usage: python -m taskgroup_patch")
+    assert "-m module" in result.stdout and "--check" in result.stdout
+
+
+def test_version_prints_the_package_version():
+    result = cli("--version")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "taskgroup_patch %s\n" % taskgroup_patch.__version__
+    assert version("taskgroup-patch") == taskgroup_patch.__version__
+
+
+@pytest.mark.parametrize("switch, patched", [(None, PATCHED), ("1", True), ("0", False)])
+def test_check_says_what_is_patched_and_why(switch, patched):
+    result = cli("--check", env=clean_env(TASKGROUP_PATCH=switch))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "TASKGROUP_PATCH" in result.stdout
+    assert ("  asyncio.TaskGroup -> %s.TaskGroup\n" % OURS in result.stdout) is patched
+    assert ("nothing is replaced" in result.stdout) is not patched
+    if switch == "0":
+        assert "off" in result.stdout
+    elif switch is None and not patched:
+        assert "3.11" in result.stdout  # says why: native asyncio
+
+
+@pytest.mark.xfail(strict=True, reason="src bug: --check calls _activate.enabled() again, "
+                   "so a bad TASKGROUP_PATCH is warned about twice")
+def test_check_with_a_bad_value_warns_once():
+    result = cli("--check", env=clean_env(TASKGROUP_PATCH="maybe"))
+    assert result.returncode == 0
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+# -- patching, and what children inherit -------------------------------------------
+
+
+@pytest.mark.parametrize("switch", [None, "0", "off", "1"])
+def test_patches_whatever_the_environment_says(work, switch):
+    write(work / "prog.py", SHOW)
+    ours = show(cli("prog.py", cwd=str(work), env=clean_env(TASKGROUP_PATCH=switch)))
+    assert (ours["taskgroup"], ours["env"]) == (OURS, "1")
+
+
+def test_module_target_is_patched_too(work):
+    write(work / "cwd" / "tool.py", SHOW)
+    env = clean_env(TASKGROUP_PATCH="0")
+    assert show(cli("-m", "tool", cwd=str(work / "cwd"), env=env))["taskgroup"] == OURS
+
+
+def test_a_311_style_program_runs_unmodified(work):
+    script = write(work / "prog.py", """
+        import asyncio
+
+        async def main():
+            async with asyncio.timeout(5):
+                async with asyncio.TaskGroup() as tg:
+                    task = tg.create_task(asyncio.sleep(0, "slept"))
+            sleeper = asyncio.create_task(asyncio.sleep(10))
+            await asyncio.sleep(0)
+            sleeper.cancel()
+            counts = [sleeper.cancelling()]
+            try:
+                await sleeper
+            except asyncio.CancelledError:
+                counts.append(sleeper.uncancel())
+            return task.result(), counts
+
+        with asyncio.Runner() as runner:
+            print(runner.run(main()))
+        """)
+    result = cli(str(script), env=clean_env(TASKGROUP_PATCH="0"))
+    assert (result.stdout, result.stderr) == ("('slept', [1, 0])\n", "")
+
+
+def test_children_inherit_the_patch_through_subprocess_and_spawn(work):
+    script = write(work / "prog.py", """
+        import json, multiprocessing, os, subprocess, sys
+
+        def probe():
+            import asyncio
+            tg = getattr(asyncio, "TaskGroup", None)
+            return tg and tg.__module__
+
+        if __name__ == "__main__":
+            child = subprocess.run([sys.executable, "-c", %r], check=True,
+                                   stdout=subprocess.PIPE, universal_newlines=True)
+            context = multiprocessing.get_context("spawn")
+            with context.Pool(1) as pool:
+                spawned = pool.apply(probe)
+            print(json.dumps([os.environ["TASKGROUP_PATCH"], child.stdout.strip(), spawned]))
+        """ % CHILD_PROBE)
+    result = cli(str(script), cwd=str(work), env=clean_env(TASKGROUP_PATCH="0"),
+                 timeout=60)
+    assert result.stderr == ""
+    assert json.loads(result.stdout) == ["1", OURS, OURS]
+
+
+def test_zipapp_runs_patched(work):
+    import zipapp
+
+    write(work / "app" / "__main__.py", SHOW)
+    zipapp.create_archive(str(work / "app"), str(work / "app.pyz"))
+    ours = show(cli("app.pyz", "arg", cwd=str(work), env=clean_env(TASKGROUP_PATCH="0")))
+    assert (ours["argv"], ours["name"], ours["taskgroup"]) == (
+        ["app.pyz", "arg"], "__main__", OURS)
