@@ -23,6 +23,8 @@ NATIVE = ["3.11", "3.12", "3.13"]
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = False
+# The stdlib venv: current virtualenv releases can no longer create 3.8 envs.
+nox.options.default_venv_backend = "venv"
 
 
 def _pyenv_bins():
@@ -80,8 +82,17 @@ def bench(session):
 DIFFTEST_VENVS = ROOT / ".nox" / "difftest-venvs"
 
 
+def _difftest_wheel(session):
+    # A folder of its own: _wheel()'s is emptied by any other nox run.
+    dist = ROOT / ".nox" / "_difftest_dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet",
+                "-w", str(dist), str(ROOT))
+    return str(next(dist.glob("taskgroup_patch-*.whl")))
+
+
 def _difftest(session, defaults):
-    wheel = _wheel(session)
+    wheel = _difftest_wheel(session)
     session.install("-r", str(ROOT / "difftest" / "requirements.txt"))
     for version in PATCHED + ["3.12", "3.13"]:
         python = shutil.which("python" + version)

@@ -15,10 +15,14 @@ Statements (``k`` is the kind; bodies are lists of statements):
     ret v            return v
     wait ev          await EV[ev].wait()
     set ev           EV[ev].set()
-    uncancel         asyncio.current_task().uncancel()
+    uncancel tid     asyncio.current_task().uncancel(), or T[tid].uncancel() if tid is set
+    cv v             log the ContextVar CV, then CV.set(v)
     cancel tid       T[tid].cancel() from inside a task (tid 0 = main; itself is allowed)
     tg gid body      async with asyncio.TaskGroup() as g<gid>: body
-    spawn tid body   T[tid] = g.create_task(c<tid>()) in the innermost group, else asyncio.create_task
+    spawn tid gid ctx body
+                     T[tid] = g.create_task(c<tid>()) in the innermost group, else
+                     asyncio.create_task; G[gid].create_task if gid is set; with
+                     context=copy_context() or a Context shared by the program if ctx is set
     timeout tmid mode d body
                      async with asyncio.timeout(d) / timeout_at(d) / timeout(None): body
     resched tmid d   TM[tmid].reschedule(now + d)  (d None: no deadline)
@@ -40,7 +44,8 @@ import json
 from hypothesis import strategies as st
 
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
-            "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel")
+            "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel",
+            "group_ref", "context")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
 # Weighted by repetition: cancellations and timeouts are what this is about.
 CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
@@ -65,7 +70,7 @@ def _target(last):
     """A task id in 0..last, the main task (0) less often than the others."""
     if last < 1:
         return st.integers(0, last)
-    return st.integers(1, last) | st.integers(0, last)
+    return st.integers(1, last) | st.integers(1, last) | st.integers(0, last)
 
 
 def _kinds(ctx, depth, in_tg, in_fin):
@@ -75,6 +80,8 @@ def _kinds(ctx, depth, in_tg, in_fin):
         simple += ["wait", "set"]
     if "uncancel" in f:
         simple.append("uncancel")
+    if "context" in f:
+        simple.append("cv")
     if "cancel" in f:
         simple.append("cancel")
     if "resched" in f and ctx.next_tmid > 1:
@@ -106,7 +113,19 @@ def _body(draw, ctx, depth, in_tg=False, in_fin=False, max_len=4, min_len=0):
 
 def _task_body(draw, ctx, depth):
     # A coroutine of its own: starts outside any group of its parent.
-    return _body(draw, ctx, depth + 1, in_tg=False, max_len=4)
+    body = _body(draw, ctx, depth + 1, in_tg=False, max_len=4)
+    if "try" in ctx.features and body and draw(st.integers(0, 2)) == 0:
+        # Often a task handles its own cancellation: swallows it, takes it
+        # back with uncancel(), or turns it into another error.
+        acts = ACTIONS if "uncancel" in ctx.features else ACTIONS[:3]
+        fin = None
+        if draw(st.integers(0, 2)) == 0:
+            fin = [{"k": "sleep", "n": draw(st.integers(0, 2))}]
+        body = [{"k": "try", "catch": draw(st.sampled_from(["CancelledError", "BaseException"])),
+                 "act": draw(st.sampled_from(acts)), "body": body, "fin": fin}]
+        if draw(st.booleans()):
+            body += _body(draw, ctx, depth + 1, in_tg=False, max_len=2)
+    return body
 
 
 def _stmt(draw, ctx, depth, in_tg, in_fin):
@@ -125,7 +144,10 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
     if k in ("wait", "set"):
         return {"k": k, "ev": draw(st.integers(0, ctx.nev - 1))}
     if k == "uncancel":
-        return {"k": k}
+        other = "cancel" in f and draw(st.integers(0, 3)) == 0
+        return {"k": k, "tid": draw(_target(ctx.next_tid)) if other else None}
+    if k == "cv":
+        return {"k": k, "v": draw(st.integers(1, 9))}
     if k == "cancel":
         return {"k": k, "tid": draw(_target(ctx.next_tid))}
     if k == "resched":
@@ -141,6 +163,14 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
         mode = draw(st.sampled_from(["rel", "rel", "at", "none"]))
         d = draw(st.integers(0, 4) | st.integers(0, 8))
         body = _body(draw, ctx, depth + 1, in_tg, in_fin, min_len=1)
+        if draw(st.booleans()):
+            # Something that outlasts the deadline, often.
+            body.append({"k": "sleep", "n": draw(st.integers(1, 6))})
+        if "try" in f and draw(st.integers(0, 3)) == 0:
+            # A block that handles its own cancellation.
+            acts = ACTIONS if "uncancel" in f else ACTIONS[:3]
+            body = [{"k": "try", "catch": "CancelledError", "act": draw(st.sampled_from(acts)),
+                     "body": body, "fin": None}]
         return {"k": k, "tmid": tmid, "mode": mode, "d": d, "body": body}
     if k == "try":
         catch = draw(st.sampled_from(CATCHES))
@@ -154,6 +184,15 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
         tid = ctx.next_tid
         ctx.next_tid += 1
         s = {"k": k, "tid": tid}
+        if k == "spawn":
+            # Into an outer group by reference (maybe finished or shutting
+            # down by then), and in a given contextvars.Context.
+            s["gid"] = None
+            if "group_ref" in f and ctx.next_gid > 1 and draw(st.integers(0, 3)) == 0:
+                s["gid"] = draw(st.integers(1, ctx.next_gid - 1))
+            s["ctx"] = None
+            if "context" in f:
+                s["ctx"] = draw(st.sampled_from([None, None, "copy", "shared"]))
         if k == "wait_for":
             s["d"] = draw(st.one_of(st.none(), st.integers(0, 5)))
         s["body"] = _task_body(draw, ctx, depth)
@@ -168,7 +207,22 @@ def programs(features=FEATURES):
     @st.composite
     def program(draw):
         ctx = _Ctx(features)
-        main = _body(draw, ctx, 0, max_len=5, min_len=1)
+        main = []
+        if "tg" in features and "spawn" in features and draw(st.booleans()):
+            # Half the programs are built around a group of 2-4 children
+            # (the other half may nest groups anywhere, or have none).
+            gid = ctx.next_gid
+            ctx.next_gid += 1
+            body = []
+            for _ in range(draw(st.integers(2, 4))):
+                tid = ctx.next_tid
+                ctx.next_tid += 1
+                spawn = {"k": "spawn", "tid": tid, "gid": None, "ctx": None, "body": None}
+                body.append(spawn)
+                spawn["body"] = _task_body(draw, ctx, 0)
+            body += _body(draw, ctx, 1, in_tg=True, max_len=2)
+            main.append({"k": "tg", "gid": gid, "body": body})
+        main += _body(draw, ctx, 0, max_len=5 - len(main), min_len=1 - len(main))
         sched = []
         if "sched" in features:
             for _ in range(draw(st.integers(0, 3))):
@@ -240,7 +294,11 @@ class _Renderer:
         if k == "set":
             return [ind + "EV[%d].set()" % s["ev"]]
         if k == "uncancel":
+            if s.get("tid") is not None:
+                return [ind + "uncancel(%d, %s)" % (s["tid"], w)]
             return [ind + "log(%s, 'uncancel', asyncio.current_task().uncancel())" % w]
+        if k == "cv":
+            return [ind + "log(%s, 'cv', CV.get(None))" % w, ind + "CV.set(%d)" % s["v"]]
         if k == "cancel":
             return [ind + "cancel(%d, %s)" % (s["tid"], w)]
         if k == "resched":
@@ -248,7 +306,8 @@ class _Renderer:
                     % (w, s["tmid"], s["tmid"], s["d"])]
         if k == "tg":
             g = "g%d" % s["gid"]
-            return ([ind + "async with asyncio.TaskGroup() as %s:" % g]
+            return ([ind + "async with asyncio.TaskGroup() as %s:" % g,
+                     ind + "    G[%d] = %s" % (s["gid"], g)]
                     + self.body(s["body"], who, ind + "    ", groups + [g])
                     + [ind + "log(%s, 'tg-exit', %d)" % (w, s["gid"])])
         if k == "timeout":
@@ -284,8 +343,13 @@ class _Renderer:
             self.func(tid, s["body"])
             c = "c%d" % tid
             if k == "spawn":
-                maker = "%s.create_task" % groups[-1] if groups else "asyncio.create_task"
-                return [ind + "T[%d] = %s(%s(), name=%r)" % (tid, maker, c, c)]
+                if s.get("gid") is not None:
+                    maker = "G[%d].create_task" % s["gid"]
+                else:
+                    maker = "%s.create_task" % groups[-1] if groups else "asyncio.create_task"
+                extra = {None: "", "copy": ", context=contextvars.copy_context()",
+                         "shared": ", context=CX[0]"}[s.get("ctx")]
+                return [ind + "T[%d] = %s(%s(), name=%r%s)" % (tid, maker, c, c, extra)]
             if k == "shield":
                 return [ind + "T[%d] = asyncio.create_task(%s(), name=%r)" % (tid, c, c),
                         ind + "log(%s, 'shielded', %d, await asyncio.shield(T[%d]))" % (w, tid, tid)]
@@ -306,6 +370,8 @@ def render(program):
             "    log('c0', 'start')"]
     for ev in range(program["nev"]):
         out.append("    EV[%d] = asyncio.Event()" % ev)
+    if '"shared"' in dumps(program):
+        out.append("    CX[0] = contextvars.copy_context()")
     by_task = []
     for e in program["sched"]:
         if e["do"] == "set":

@@ -13,6 +13,7 @@ integers ("ticks"), so a trace never depends on the machine's speed.
 
 import asyncio
 import builtins
+import contextvars
 import gc
 import json
 import re
@@ -194,6 +195,12 @@ def cancel(tid, who):
     log(who, "cancel", tid, result)
 
 
+def uncancel(tid, who):
+    """T[tid].uncancel() from another task, logged."""
+    task = T.get(tid)
+    log(who, "uncancel", tid, "no such task" if task is None else task.uncancel())
+
+
 def schedule_cancel(at, tid):
     """loop.call_at(at, ...): cancel T[tid] from outside any task."""
     asyncio.get_running_loop().call_at(at, cancel, tid, "@loop")
@@ -204,9 +211,12 @@ def schedule_set(at, ev):
     loop.call_at(at, lambda: (EV[ev].set(), log("@loop", "set", ev)))
 
 
-T = {}
-EV = {}
-TM = {}
+T = {}     # tasks by id (0: main)
+EV = {}    # asyncio.Events
+TM = {}    # timeouts by id
+G = {}     # entered TaskGroups by id
+CX = {}    # CX[0]: a contextvars.Context shared by some tasks
+CV = contextvars.ContextVar("cv")
 
 
 def task_state(task):
@@ -224,9 +234,8 @@ def run_program(ns):
     """Run ns['main']() under asyncio.Runner on a VirtualLoop; return the trace."""
     STATE.clear()
     STATE.update(events={}, handler=[])
-    T.clear()
-    EV.clear()
-    TM.clear()
+    for d in (T, EV, TM, G, CX):
+        d.clear()
     for i in range(ns.get("N_EVENTS", 0)):
         EV[i] = None  # created inside the loop (3.8/3.9 Events bind a loop)
     trace = {}
@@ -259,9 +268,8 @@ def run_program(ns):
     for loop in loops:
         if not loop.is_closed():
             loop.close()
-    T.clear()
-    EV.clear()
-    TM.clear()
+    for d in (T, EV, TM, G, CX):
+        d.clear()
     STATE.clear()
     gc.enable()
     gc.collect()

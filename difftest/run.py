@@ -109,19 +109,43 @@ def canon(trace):
     return json.dumps(trace, sort_keys=True)
 
 
-def _strip_cancelled_context(node):
+def _strip_cancelled_context(ref, trace):
     """Projection: drop the __context__ chain of every CancelledError."""
-    if isinstance(node, dict):
-        drop = node.get("type") == "CancelledError"
-        return {k: _strip_cancelled_context(v) for k, v in node.items()
-                if not (drop and k == "ctx")}
-    if isinstance(node, list):
-        return [_strip_cancelled_context(v) for v in node]
-    return node
+    def strip(node):
+        if isinstance(node, dict):
+            drop = node.get("type") == "CancelledError"
+            return {k: strip(v) for k, v in node.items() if not (drop and k == "ctx")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+    return strip(ref), strip(trace)
+
+
+def _context_truncated(ref, trace):
+    """Projection: accept a __context__ chain that stops early (a prefix of the reference's)."""
+    def walk(r, t):
+        if isinstance(r, dict) and isinstance(t, dict):
+            r = dict(r)
+            if "ctx" in r:
+                tc = t.get("ctx", [])
+                if r["ctx"][:len(tc)] == tc:
+                    if tc:
+                        r["ctx"] = tc
+                    else:
+                        del r["ctx"]
+            for k in r:
+                if k in t:
+                    r[k] = walk(r[k], t[k])
+            return r
+        if isinstance(r, list) and isinstance(t, list) and len(r) == len(t):
+            return [walk(a, b) for a, b in zip(r, t)]
+        return r
+    return walk(ref, trace), trace
 
 
 PROJECTIONS = {
     "cancelled_error_context": _strip_cancelled_context,
+    "context_truncated": _context_truncated,
 }
 
 
@@ -136,14 +160,17 @@ def load_known(path=KNOWN):
 
 
 def classify(ref, trace, name, known):
-    """'same', or the id of the known divergence that explains it, or None."""
+    """'same'; or the ids of the known divergences that explain the
+    difference, joined by '+'; or None: a divergence."""
     if canon(ref) == canon(trace):
         return "same"
+    used = []
     for rule in known:
         if name.split("-")[0] in rule["interpreters"]:
-            project = PROJECTIONS[rule["projection"]]
-            if canon(project(ref)) == canon(project(trace)):
-                return rule["id"]
+            ref, trace = PROJECTIONS[rule["projection"]](ref, trace)
+            used.append(rule["id"])
+            if canon(ref) == canon(trace):
+                return "+".join(used)
     return None
 
 
@@ -156,6 +183,60 @@ def diff(ref, trace, ref_name, name):
 def differing_keys(ref, trace):
     keys = sorted(set(ref) | set(trace))
     return tuple(k for k in keys if canon(ref.get(k)) != canon(trace.get(k)))
+
+
+def features_seen(trace):
+    """What a reference trace shows happened: for the coverage summary."""
+    seen = set()
+
+    def exc(d, where):
+        if not isinstance(d, dict):
+            return
+        t = d.get("type")
+        seen.add("%s %s" % (where, t))
+        if d.get("msg") == "unhandled errors in a TaskGroup":
+            seen.add("TaskGroup error group of %s" % ("1" if len(d["excs"]) == 1 else "2+"))
+            if any(e.get("msg") == "unhandled errors in a TaskGroup" for e in d["excs"]):
+                seen.add("nested TaskGroup error groups")
+        for e in d.get("excs", []):
+            exc(e, "in group:")
+        if "ctx" in d:
+            seen.add("exception with __context__")
+
+    main = trace.get("main", {})
+    if "raised" in main:
+        exc(main["raised"], "main raised")
+    elif "aborted" in main:
+        seen.add("main " + main["aborted"])
+    for who, events in trace.get("events", {}).items():
+        for e in events:
+            kind = e[2]
+            if isinstance(e[1], int) and e[1] > 0:
+                seen.add("checkpoint with cancelling() > 0")
+            if kind == "caught":
+                exc(e[4], "caught")
+            elif kind == "uncancel":
+                seen.add("uncancel() -> %s" % ("0" if e[-1] == 0 else ">0" if isinstance(e[-1], int) else e[-1]))
+            elif kind == "cancel":
+                seen.add("cancel() -> %s (%s)" % (e[-1], "loop" if who.startswith("@") else "task"))
+            elif kind == "tm-exit" and e[-1]:
+                seen.add("timeout block left normally after expiring")
+            elif kind == "resched":
+                seen.add("reschedule() -> %s" % ("error" if isinstance(e[-1], dict) else "ok"))
+            elif kind == "cv":
+                seen.add("ContextVar read")
+            elif kind in ("shielded", "wait_for"):
+                seen.add(kind + " returned")
+    for expired, _ in trace.get("timeouts", {}).values():
+        seen.add("timeout expired" if expired else "timeout not expired")
+    for state in trace.get("final", {}).values():
+        if isinstance(state, str):
+            seen.add("task " + state)
+        elif "raised" in state:
+            seen.add("task raised")
+    for message, _ in trace.get("handler", []):
+        seen.add("exception handler: " + message[:40])
+    return seen
 
 
 # -- shrinking ---------------------------------------------------------------
@@ -317,12 +398,15 @@ class Session:
         self.targets = [Worker(n, p) for n, p in targets]
         self.infos = [Worker(n, p) for n, p in infos]
         self.check_interpreters()
-        self.workers = [self.ref] + ([self.ref2] if self.ref2 else []) + self.targets + self.infos
+        # ref2 (the reference with other memory addresses) only reruns
+        # programs that diverge: see confirm().
+        self.workers = [self.ref] + self.targets + self.infos
         self.stats = {w.name: {"same": 0, "known": {}, "diverged": 0}
                       for w in self.targets + self.infos}
         self.count = 0
         self.distinct = set()
         self.nondeterministic = 0
+        self.coverage = {}
         self.ref_errors = []
         self.divergences = []    # (program, {name: trace}, ref trace)
         self.out = pathlib.Path(args.out)
@@ -341,7 +425,7 @@ class Session:
                   file=sys.stderr)
 
     def close(self):
-        for w in self.workers:
+        for w in self.workers + ([self.ref2] if self.ref2 else []):
             w.close()
 
     def traces(self, program, workers=None):
@@ -355,10 +439,8 @@ class Session:
         if "harness_error" in ref or "hang" in ref:
             self.ref_errors.append((program, ref))
             return
-        if self.ref2 and canon(traces[self.ref2.name]) != canon(ref):
-            # The reference itself does not always do the same: no verdict.
-            self.nondeterministic += 1
-            return
+        for f in features_seen(ref):
+            self.coverage[f] = self.coverage.get(f, 0) + 1
         verdicts = {w.name: classify(ref, traces[w.name], w.name, self.known)
                     for w in self.targets + self.infos}
         if None in verdicts.values() and not self.confirm(program, ref, verdicts):
@@ -408,16 +490,13 @@ class Session:
 
     def still_diverges(self, names):
         """Predicate for shrinking: some of these targets still differ from the reference."""
-        workers = [self.ref] + ([self.ref2] if self.ref2 else []) + \
-            [w for w in self.targets if w.name in names]
+        workers = [self.ref] + [w for w in self.targets if w.name in names]
 
         def pred(program):
             self.count += 1
             traces = self.traces(program, workers)
             ref = traces[self.ref.name]
             if "harness_error" in ref or "hang" in ref:
-                return False
-            if self.ref2 and canon(traces[self.ref2.name]) != canon(ref):
                 return False
             # The same kind: exactly these targets diverge.
             verdicts = {n: classify(ref, traces[n], n, self.known) for n in names}
@@ -491,6 +570,10 @@ class Session:
             known = ", ".join("%s %d" % kv for kv in sorted(st["known"].items())) or "none"
             print("  %s %-5s %s: same %d, known divergences %s, DIVERGED %d, hangs %d"
                   % (role, w.name, w.info["python"], st["same"], known, st["diverged"], w.hangs))
+        if self.args.coverage:
+            print("  what the reference traces show (programs):")
+            for f, n in sorted(self.coverage.items()):
+                print("    %6d  %s" % (n, f))
         if self.ref_errors:
             print("  reference failures (difftest bugs): %d, first: %s"
                   % (len(self.ref_errors), self.ref_errors[0][1]))
@@ -513,8 +596,11 @@ def build_parser():
     p.add_argument("--max-shrink", type=int, default=5, help="kinds of divergence to shrink")
     p.add_argument("--shrink-budget", type=int, default=1500, help="runs per shrink")
     p.add_argument("--progress", type=int, default=500, help="progress line every N programs")
+    p.add_argument("--coverage", action="store_true",
+                   help="summarise what happened in the programs (from the reference traces)")
     p.add_argument("--no-recheck", action="store_true",
-                   help="do not run the reference twice (it detects set-order dependence)")
+                   help="rerun a diverging program's reference in the same process, not in a "
+                        "second one with other memory addresses")
     return p
 
 

@@ -20,7 +20,8 @@ import asyncio  # noqa: E402  (patched here on 3.8-3.10 by the .pth hook)
 import harness  # noqa: E402
 
 PUBLIC = ("log", "fmt", "now", "reschedule", "schedule_cancel", "schedule_set",
-          "cancel", "T", "EV", "TM", "E1", "E2", "B1")
+          "cancel", "uncancel", "T", "EV", "TM", "G", "CX", "CV", "E1", "E2", "B1",
+          "contextvars")
 
 
 def namespace():
