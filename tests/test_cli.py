@@ -117,8 +117,6 @@ def test_script_imports_its_sibling_modules_not_the_cwds(work):
     assert (result.stdout, result.stderr) == ("beside the script\n", "")
 
 
-@pytest.mark.xfail(strict=True, reason="src bug: sys.path[0] is the symlink's directory; "
-                   "python uses the directory of the resolved script")
 def test_symlinked_script_sys_path0_matches_python(work):
     write(work / "real" / "show.py", SHOW)
     (work / "bin").mkdir()
@@ -127,8 +125,6 @@ def test_symlinked_script_sys_path0_matches_python(work):
     assert ours["path0"] == show(plain("../bin/show", cwd=str(work / "cwd")))["path0"]
 
 
-@pytest.mark.xfail(sys.version_info >= (3, 9), strict=True,
-                   reason="src bug: __file__ is the path as given; python 3.9+ makes it absolute")
 def test_script_dunder_file_matches_python(work):
     write(work / "scripts" / "where.py", "print(__file__)\n")
     ours = cli("../scripts/where.py", cwd=str(work / "cwd"))
@@ -151,8 +147,6 @@ def test_script_runs_as_the_real_main_and_its_classes_pickle(work):
     assert (result.stdout, result.stderr) == ("__main__ True (1, 2) True\n", "")
 
 
-@pytest.mark.xfail(strict=True, reason="src bug: runpy puts taskgroup_patch.__main__ back as "
-                   "sys.modules['__main__'] when the script body ends, while its threads run")
 def test_main_classes_still_pickle_in_threads_outliving_the_script_body(work):
     script = write(work / "prog.py", """
         import pickle, threading
@@ -213,18 +207,18 @@ def test_uncaught_exception_exits_1_with_the_scripts_traceback(work, exception):
     assert 'File "%s", line 8, in <module>' % script in result.stderr
 
 
-NATIVE_FRAMES_BUG = pytest.mark.xfail(
-    NATIVE, strict=True, reason="src bug: on 3.11+ sys.excepthook ignores its tb argument, "
-    "so runpy and taskgroup_patch/__main__.py frames are printed")
-PY38_SIGINT_BUG = pytest.mark.xfail(
-    sys.version_info < (3, 9), strict=True, reason="src bug: on 3.8 stderr is block-buffered "
-    "when not a tty, and the runner kills itself with SIGINT before flushing the traceback")
+@pytest.mark.parametrize("exception", ["ValueError", "ImportError"])
+def test_uncaught_exception_exits_1_with_the_scripts_traceback(work, exception):
+    script = write(work / "prog.py", UNCAUGHT.format(exception=exception))
+    result = cli(str(script))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert result.stderr.endswith("%s: boom\n" % exception)
+    assert 'File "%s", line 8, in <module>' % script in result.stderr
 
 
 @pytest.mark.parametrize("exception", [
-    pytest.param("ValueError", marks=NATIVE_FRAMES_BUG),
-    pytest.param("ImportError", marks=NATIVE_FRAMES_BUG),
-    pytest.param("KeyboardInterrupt", marks=[NATIVE_FRAMES_BUG, PY38_SIGINT_BUG]),
+    "ValueError", "ImportError", "KeyboardInterrupt",
 ])
 def test_uncaught_exception_traceback_is_exactly_pythons(work, exception):
     script = write(work / "prog.py", UNCAUGHT.format(exception=exception))
@@ -240,7 +234,6 @@ def test_keyboard_interrupt_kills_with_sigint_like_python(work):
     assert result.returncode == plain(str(script)).returncode
 
 
-@PY38_SIGINT_BUG
 def test_keyboard_interrupt_traceback_reaches_a_piped_stderr(work):
     script = write(work / "prog.py", UNCAUGHT.format(exception="KeyboardInterrupt"))
     result = cli(str(script))
@@ -333,8 +326,6 @@ def test_module_exit_status_passes_through(work):
     assert (result.returncode, result.stderr) == (5, "")
 
 
-@pytest.mark.xfail(NATIVE, strict=True, reason="src bug: on 3.11+ runpy is frozen, its frames "
-                   "are not stripped, so a missing module prints a traceback")
 def test_missing_module_exits_1_with_one_line_like_python(work):
     ours = cli("-m", "no_such_module_xyz", cwd=str(work))
     assert ours.returncode == 1
@@ -384,8 +375,6 @@ def test_check_says_what_is_patched_and_why(switch, patched):
         assert "3.11" in result.stdout  # says why: native asyncio
 
 
-@pytest.mark.xfail(strict=True, reason="src bug: --check calls _activate.enabled() again, "
-                   "so a bad TASKGROUP_PATCH is warned about twice")
 def test_check_with_a_bad_value_warns_once():
     result = cli("--check", env=clean_env(TASKGROUP_PATCH="maybe"))
     assert result.returncode == 0

@@ -8,10 +8,14 @@ with asyncio patched even if TASKGROUP_PATCH=0, and TASKGROUP_PATCH=1 is
 exported so that child interpreters are patched too.
 """
 
+import importlib.machinery
+import io
 import os
 import runpy
 import signal
 import sys
+import types
+import zipfile
 
 import taskgroup_patch
 from taskgroup_patch import _activate
@@ -74,7 +78,7 @@ def check():
         setting = "unset"
     else:
         setting = "%s=%r" % (_activate.ENV_VAR, value)
-    wanted = _activate.enabled()
+    wanted = _activate.enabled(warn=False)
     if value is None:
         reason = ("patch: default on 3.8-3.10" if wanted
                   else "no patch: asyncio is native on 3.11+ (TASKGROUP_PATCH=1 opts in)")
@@ -102,23 +106,53 @@ def check():
 def run_target(kind, target, args):
     os.environ[_activate.ENV_VAR] = "1"
     taskgroup_patch.install()
-    if kind == "script":
-        if not os.path.exists(target):
-            raise UsageError("can't open file %r: No such file or directory" % target)
-        sys.argv[:] = [target] + args
-        sys.path[0] = os.path.dirname(os.path.abspath(target))
-        runpy.run_path(target, run_name="__main__")
+    if kind == "script" and not os.path.exists(target):
+        raise UsageError("can't open file %r: No such file or directory" % target)
+    # The target gets a __main__ module of its own that stays in sys.modules
+    # after it returns, as under plain python: threads and atexit handlers
+    # may still pickle the classes it defined.
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    sys.argv[:] = [target] + args
+    if kind == "module":
+        # What `python -m` itself calls; it also prints "No module named".
+        runpy._run_module_as_main(target, alter_argv=True)
+    elif os.path.isdir(target) or zipfile.is_zipfile(target):
+        # A directory or zipapp runs its __main__.py, with itself on sys.path.
+        sys.path[0] = target
+        runpy._run_module_as_main("__main__", alter_argv=False)
     else:
-        sys.argv[:] = [target] + args
-        runpy.run_module(target, run_name="__main__", alter_sys=True)
+        run_script(target)
+
+
+def run_script(path):
+    # python resolves symlinks for sys.path[0]; since 3.9 it makes __file__
+    # absolute by prefixing the current directory, without normalizing.
+    sys.path[0] = os.path.dirname(os.path.realpath(path))
+    filename = path
+    if sys.version_info >= (3, 9) and not os.path.isabs(path):
+        filename = os.path.join(os.getcwd(), path)
+    with io.open_code(path) as f:
+        code = compile(f.read(), filename, "exec", dont_inherit=True)
+    main = sys.modules["__main__"]
+    main.__file__ = filename
+    main.__cached__ = None
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
+    exec(code, main.__dict__)
 
 
 def _strip_runner_frames(tb):
     # The user's traceback starts where their code does, as under plain python.
-    ours = {os.path.abspath(__file__), os.path.abspath(runpy.__file__)}
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) in ours:
+    while tb is not None and (
+            tb.tb_frame.f_code.co_filename == __file__
+            or tb.tb_frame.f_globals.get("__name__") == "runpy"):
         tb = tb.tb_next
     return tb
+
+
+def _report(exc):
+    tb = _strip_runner_frames(exc.__traceback__)
+    # 3.11+'s default excepthook reads the exception's own traceback.
+    sys.excepthook(type(exc), exc.with_traceback(tb), tb)
 
 
 def main(argv):
@@ -140,24 +174,17 @@ def main(argv):
     except UsageError as exc:
         sys.stderr.write("python -m taskgroup_patch: error: %s\n" % exc)
         return 2
-    except ImportError as exc:
-        tb = _strip_runner_frames(exc.__traceback__)
-        if kind == "module" and tb is None:
-            # runpy could not find the module: say it as python -m does.
-            sys.stderr.write("%s: %s\n" % (sys.executable, exc))
-            return 1
-        sys.excepthook(type(exc), exc, tb)
-        return 1
     except SystemExit:
         raise
     except KeyboardInterrupt as exc:
-        sys.excepthook(type(exc), exc, _strip_runner_frames(exc.__traceback__))
+        _report(exc)
         # Die of SIGINT, as the interpreter does, so the caller sees it.
+        sys.stderr.flush()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
         return 130
     except BaseException as exc:
-        sys.excepthook(type(exc), exc, _strip_runner_frames(exc.__traceback__))
+        _report(exc)
         return 1
     return 0
 

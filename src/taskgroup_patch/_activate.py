@@ -27,7 +27,7 @@ def _warn(message):
             pass
 
 
-def enabled():
+def enabled(warn=True):
     """Say whether TASKGROUP_PATCH asks for patching in this process."""
     value = os.environ.get(ENV_VAR)
     if value is not None:
@@ -36,7 +36,7 @@ def enabled():
             return True
         if word in _OFF:
             return False
-        if word:
+        if word and warn:
             _warn("ignoring %s=%r (expected one of %s or %s)"
                   % (ENV_VAR, value, "/".join(_ON), "/".join(_OFF)))
     return sys.version_info < (3, 11)
@@ -78,9 +78,11 @@ class AsyncioFinder:
         # The import machinery holds asyncio's module lock while it asks us,
         # so only one thread at a time gets here.  Replace sys.meta_path
         # instead of mutating it: another thread may be iterating it.
-        sys.meta_path = [f for f in sys.meta_path if f is not self]
+        meta_path = sys.meta_path
+        later = meta_path[meta_path.index(self) + 1:] if self in meta_path else meta_path
+        sys.meta_path = [f for f in meta_path if f is not self]
         try:
-            for finder in sys.meta_path:
+            for finder in later:
                 find_spec = getattr(finder, "find_spec", None)
                 if find_spec is None:
                     continue
