@@ -51,14 +51,13 @@ def _install_backport():
     import asyncio.base_events
     import asyncio.exceptions
     import asyncio.locks
-    import asyncio.runners
     import asyncio.tasks
     import concurrent.futures
     import concurrent.futures._base
 
     import exceptiongroup
 
-    from taskgroup_patch import exceptions, locks, runners, taskgroups, tasks, timeouts
+    from taskgroup_patch import exceptions, locks, tasks
 
     for name in ("BaseExceptionGroup", "ExceptionGroup"):
         if not hasattr(builtins, name):
@@ -75,36 +74,28 @@ def _install_backport():
     _set_everywhere("BrokenBarrierError", exceptions.BrokenBarrierError,
                     asyncio, asyncio.exceptions)
     _set_everywhere("Barrier", locks.Barrier, asyncio, asyncio.locks)
-    _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
-    _set_everywhere("run", runners.run, asyncio, asyncio.runners)
-
-    _install_submodule(asyncio, "taskgroups", taskgroups)
-    _install_submodule(asyncio, "timeouts", timeouts)
-    for module in (taskgroups, timeouts):
-        for name in module.__all__:
-            _set(asyncio, name, getattr(module, name))
-
     _extend_all(asyncio.exceptions, ("BrokenBarrierError",))
     _extend_all(asyncio.locks, ("Barrier",))
-    _extend_all(asyncio.runners, ("Runner",))
-    _extend_all(asyncio, ("BrokenBarrierError", "Barrier", "Runner")
-                + taskgroups.__all__ + timeouts.__all__)
+    _extend_all(asyncio, ("BrokenBarrierError", "Barrier"))
+    _install_newer_semantics()
 
 
 def _install_newer_semantics():
-    # TASKGROUP_PATCH=1 on 3.11+: the interpreter's Task already counts
-    # cancellations, so only the context managers and runner are ours.
+    # Alone, for TASKGROUP_PATCH=1 on 3.11+: the interpreter's Task already
+    # counts cancellations there, so only these are ours.
     import asyncio
+    import asyncio.runners
 
     from taskgroup_patch import runners, taskgroups, timeouts
 
-    _install_submodule(asyncio, "taskgroups", taskgroups)
-    _install_submodule(asyncio, "timeouts", timeouts)
     for module in (taskgroups, timeouts):
+        _install_submodule(asyncio, module.__name__.rpartition(".")[2], module)
         for name in module.__all__:
             _set(asyncio, name, getattr(module, name))
     _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
     _set_everywhere("run", runners.run, asyncio, asyncio.runners)
+    _extend_all(asyncio.runners, ("Runner",))
+    _extend_all(asyncio, ("Runner",) + taskgroups.__all__ + timeouts.__all__)
 
 
 def _set(owner, name, value):
