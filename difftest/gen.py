@@ -17,7 +17,8 @@ Statements (``k`` is the kind; bodies are lists of statements):
     set ev           EV[ev].set()
     uncancel tid     asyncio.current_task().uncancel(), or T[tid].uncancel() if tid is set
     cv v             log the ContextVar CV, then CV.set(v)
-    cancel tid       T[tid].cancel() from inside a task (tid 0 = main; itself is allowed)
+    cancel tid msg   T[tid].cancel() or T[tid].cancel(msg) from inside a task (tid 0 = main;
+                     itself is allowed)
     tg gid body      async with asyncio.TaskGroup() as g<gid>: body
     spawn tid gid ctx body
                      T[tid] = g.create_task(c<tid>()) in the innermost group, else
@@ -45,7 +46,7 @@ from hypothesis import strategies as st
 
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
             "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel",
-            "group_ref", "context")
+            "group_ref", "context", "cancel_msg")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
 # Weighted by repetition: cancellations and timeouts are what this is about.
 CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
@@ -64,6 +65,13 @@ class _Ctx:
         self.next_gid = 1
         self.next_tmid = 1
         self.nev = 2 if "events" in features else 0
+
+
+def _msg(draw, ctx):
+    """A message for Task.cancel(), sometimes."""
+    if "cancel_msg" in ctx.features and draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(["m1", "m2"]))
+    return None
 
 
 def _target(last):
@@ -149,7 +157,7 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
     if k == "cv":
         return {"k": k, "v": draw(st.integers(1, 9))}
     if k == "cancel":
-        return {"k": k, "tid": draw(_target(ctx.next_tid))}
+        return {"k": k, "tid": draw(_target(ctx.next_tid)), "msg": _msg(draw, ctx)}
     if k == "resched":
         d = draw(st.one_of(st.none(), st.integers(0, 5)))
         return {"k": k, "tmid": draw(st.integers(1, ctx.next_tmid - 1)), "d": d}
@@ -228,7 +236,8 @@ def programs(features=FEATURES):
             for _ in range(draw(st.integers(0, 3))):
                 sched.append({"at": draw(st.integers(0, 8)), "do": "cancel",
                               "tid": draw(_target(ctx.next_tid - 1)),
-                              "via": draw(st.sampled_from(["loop", "task"]))})
+                              "via": draw(st.sampled_from(["loop", "task"])),
+                              "msg": _msg(draw, ctx)})
         for ev in range(ctx.nev):
             at = draw(st.one_of(st.integers(0, 8), st.none()))
             if at is not None:
@@ -300,6 +309,8 @@ class _Renderer:
         if k == "cv":
             return [ind + "log(%s, 'cv', CV.get(None))" % w, ind + "CV.set(%d)" % s["v"]]
         if k == "cancel":
+            if s.get("msg") is not None:
+                return [ind + "cancel(%d, %s, %r)" % (s["tid"], w, s["msg"])]
             return [ind + "cancel(%d, %s)" % (s["tid"], w)]
         if k == "resched":
             return [ind + "log(%s, 'resched', %d, reschedule(%d, %r))"
@@ -377,7 +388,8 @@ def render(program):
         if e["do"] == "set":
             out.append("    schedule_set(%d, %d)" % (e["at"], e["ev"]))
         elif e["via"] == "loop":
-            out.append("    schedule_cancel(%d, %d)" % (e["at"], e["tid"]))
+            msg = ", %r" % e["msg"] if e.get("msg") is not None else ""
+            out.append("    schedule_cancel(%d, %d%s)" % (e["at"], e["tid"], msg))
         else:
             by_task.append(e)
     if by_task:
@@ -391,7 +403,8 @@ def render(program):
             if e["at"] > t:
                 out.append("    await asyncio.sleep(%d)" % (e["at"] - t))
                 t = e["at"]
-            out.append("    cancel(%d, '@sched')" % e["tid"])
+            msg = ", %r" % e["msg"] if e.get("msg") is not None else ""
+            out.append("    cancel(%d, '@sched'%s)" % (e["tid"], msg))
         out.append("")
     return "N_EVENTS = %d\n\n" % program["nev"] + "\n".join(out)
 

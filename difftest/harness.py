@@ -111,6 +111,14 @@ def _chain(exc):
     return out
 
 
+def _without_chains(d):
+    if isinstance(d, dict):
+        return {k: _without_chains(v) for k, v in d.items() if k not in ("ctx", "cause")}
+    if isinstance(d, list):
+        return [_without_chains(v) for v in d]
+    return d
+
+
 def fmt(exc):
     """A JSON-able, canonical description of an exception."""
     group = getattr(builtins, "BaseExceptionGroup", None)
@@ -122,7 +130,9 @@ def fmt(exc):
             # A TaskGroup collects errors in completion order, and children it
             # cancels at once wake up in the order of a set of tasks (by
             # address): sort siblings.
-            subs.sort(key=lambda s: json.dumps(s, sort_keys=True))
+            # Chains are left out of the key, so that the order does not
+            # change with a __context__ that an interpreter does not record.
+            subs.sort(key=lambda s: json.dumps(_without_chains(s), sort_keys=True))
         d["excs"] = subs
     else:
         d["msg"] = _norm(str(exc))
@@ -186,12 +196,15 @@ def reschedule(tm, delta):
     return timeout.when()
 
 
-def cancel(tid, who):
+def cancel(tid, who, msg=None):
+    """T[tid].cancel() (with a message if given), logged."""
     task = T.get(tid)
     if task is None:
         result = "no such task"
-    else:
+    elif msg is None:
         result = task.cancel()
+    else:
+        result = task.cancel(msg)
     log(who, "cancel", tid, result)
 
 
@@ -201,9 +214,9 @@ def uncancel(tid, who):
     log(who, "uncancel", tid, "no such task" if task is None else task.uncancel())
 
 
-def schedule_cancel(at, tid):
+def schedule_cancel(at, tid, msg=None):
     """loop.call_at(at, ...): cancel T[tid] from outside any task."""
-    asyncio.get_running_loop().call_at(at, cancel, tid, "@loop")
+    asyncio.get_running_loop().call_at(at, cancel, tid, "@loop", msg)
 
 
 def schedule_set(at, ev):

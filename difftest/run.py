@@ -110,7 +110,8 @@ def canon(trace):
 
 
 def _strip_cancelled_context(ref, trace):
-    """Projection: drop the __context__ chain of every CancelledError."""
+    """Projection: drop the __context__ chain of every CancelledError, and
+    the message of the one that the main task's result raised."""
     def strip(node):
         if isinstance(node, dict):
             drop = node.get("type") == "CancelledError"
@@ -118,7 +119,14 @@ def _strip_cancelled_context(ref, trace):
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node
-    return strip(ref), strip(trace)
+
+    def project(t):
+        t = strip(t)
+        raised = t.get("main", {}).get("raised")
+        if isinstance(raised, dict) and raised.get("type") == "CancelledError":
+            t = dict(t, main={"raised": {"type": "CancelledError"}})
+        return t
+    return project(ref), project(trace)
 
 
 def _context_truncated(ref, trace):
@@ -143,7 +151,20 @@ def _context_truncated(ref, trace):
     return walk(ref, trace), trace
 
 
+def _no_cancel_message(ref, trace):
+    """Projection: drop the message of every CancelledError."""
+    def strip(node):
+        if isinstance(node, dict):
+            drop = node.get("type") == "CancelledError"
+            return {k: strip(v) for k, v in node.items() if not (drop and k == "msg")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+    return strip(ref), strip(trace)
+
+
 PROJECTIONS = {
+    "no_cancel_message": _no_cancel_message,
     "cancelled_error_context": _strip_cancelled_context,
     "context_truncated": _context_truncated,
 }
@@ -463,20 +484,26 @@ class Session:
         if self.count % self.args.progress == 0:
             self.progress()
 
-    def confirm(self, program, ref, verdicts, reruns=3):
+    def confirm(self, program, ref, verdicts, ref_runs=10, target_runs=2):
         """Is this divergence real, or does the program's trace vary from run to run?
 
-        Reruns the reference (with other memory addresses) and the diverging
-        interpreters; a divergence stands only if every run says the same.
+        A TaskGroup cancels its children in the order of a set of tasks
+        (memory addresses), so some programs have more than one correct
+        trace.  The reference runs again, in a second process with other
+        addresses and in the first one; a divergence stands only if the
+        reference always gave one trace and each diverging interpreter
+        always gave its own.
         """
         names = [n for n, v in verdicts.items() if v is None]
-        workers = ([self.ref2] if self.ref2 else [self.ref]) + \
-            [w for w in self.targets + self.infos if w.name in names]
-        first = {}
-        for _ in range(reruns):
-            traces = self.traces(program, workers)
-            if canon(traces[workers[0].name]) != canon(ref):
+        refs = [self.ref2, self.ref] if self.ref2 else [self.ref]
+        for i in range(ref_runs):
+            w = refs[i % len(refs)]
+            if canon(self.traces(program, [w])[w.name]) != canon(ref):
                 return False
+        targets = [w for w in self.targets + self.infos if w.name in names]
+        first = {}
+        for _ in range(target_runs):
+            traces = self.traces(program, targets)
             for n in names:
                 if first.setdefault(n, canon(traces[n])) != canon(traces[n]):
                     return False
@@ -563,7 +590,8 @@ class Session:
         print("difftest: %d programs (%d distinct), seed %s, reference %s %s"
               % (self.count_checked, len(self.distinct), self.args.seed, self.ref.name,
                  self.ref.info["python"]))
-        print("  trace not deterministic (skipped): %d" % self.nondeterministic)
+        print("  programs with more than one trace in an interpreter (no verdict): %d"
+              % self.nondeterministic)
         for w in self.targets + self.infos:
             st = self.stats[w.name]
             role = "target" if w in self.targets else "info  "
