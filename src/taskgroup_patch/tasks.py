@@ -23,7 +23,7 @@ from taskgroup_patch import _ctask
 
 __all__ = ("Task", "create_task", "ensure_future")
 
-# The interpreter's task type, whatever asyncio.Task is bound to right now.
+# The interpreter's own task type: the C one wherever _asyncio exists.
 _BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
 _iscoroutine = asyncio.coroutines.iscoroutine
 
