@@ -10,13 +10,17 @@ check exactly that, and the workaround.
 """
 
 import asyncio
+import signal
+import subprocess
 import sys
+import textwrap
 
 import pytest
 
 anyio = pytest.importorskip("anyio")
 
 from _asynciohelpers import no_asyncio_errors  # noqa: E402,F401
+from conftest import clean_env  # noqa: E402
 
 PATCHED = sys.version_info < (3, 11)
 
@@ -263,3 +267,41 @@ def test_anyio_leftover_cancel_requests_workarounds():
         return "ok"
 
     assert asyncio.run(main()) == "ok"
+
+
+CTRL_C_AFTER_ANYIO_SCOPE = """
+    import asyncio
+    import anyio
+
+    async def main():
+        with anyio.move_on_after(0.001):
+            await anyio.sleep(10)
+        print("ready", flush=True)
+        await asyncio.sleep(30)
+
+    try:
+        with asyncio.Runner() as runner:
+            runner.run(main())
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt")
+    except asyncio.CancelledError:
+        print("CancelledError")
+"""
+
+
+def test_anyio_leftover_cancel_requests_and_ctrl_c():
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CTRL_C_AFTER_ANYIO_SCOPE)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=clean_env())
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert (err, proc.returncode) == ("", 0)
+    # Runner raises KeyboardInterrupt only if its uncancel() brings the main
+    # task's count to 0; the request anyio left behind keeps it at 1.
+    assert out == ("CancelledError\n" if PATCHED else "KeyboardInterrupt\n")
