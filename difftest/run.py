@@ -11,7 +11,9 @@ by default they are the venvs that ``nox -s difftest`` makes under
 """
 
 import argparse
+import collections
 import difflib
+import itertools
 import json
 import os
 import pathlib
@@ -58,6 +60,8 @@ class Worker:
             [self.python, "-X", "faulthandler", str(WORKER)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1, env=env)
         self.lines = queue.Queue()
+        self.outstanding = set()
+        self.stash = {}
         threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
         first = self.lines.get(timeout=120)
         if first is None:
@@ -71,23 +75,31 @@ class Worker:
         lines.put(None)
 
     def send(self, pid, src):
+        self.outstanding.add(pid)
         self.proc.stdin.write(json.dumps({"id": pid, "src": src}) + "\n")
         self.proc.stdin.flush()
 
     def recv(self, pid):
-        try:
-            line = self.lines.get(timeout=PROGRAM_TIMEOUT)
-        except queue.Empty:
-            line = None
-        if line is None:
-            # Hung (or died): the program's outcome is "hang"; start afresh.
-            self.hangs += 1
-            self.close()
-            self._start()
-            return {"hang": True}
-        answer = json.loads(line)
-        assert answer["id"] == pid, (answer["id"], pid)
-        return answer["trace"]
+        """The trace of request *pid*; answers to later requests are kept."""
+        while pid not in self.stash:
+            try:
+                line = self.lines.get(timeout=PROGRAM_TIMEOUT)
+            except queue.Empty:
+                line = None
+            if line is None:
+                # Hung (or died): the program's outcome is "hang", and so is
+                # that of every request it had not answered; start afresh.
+                self.hangs += 1
+                self.close()
+                for other in self.outstanding:
+                    self.stash[other] = {"hang": True}
+                self.outstanding = set()
+                self._start()
+                break
+            answer = json.loads(line)
+            self.outstanding.discard(answer["id"])
+            self.stash[answer["id"]] = answer["trace"]
+        return self.stash.pop(pid)
 
     def close(self):
         try:
@@ -97,7 +109,11 @@ class Worker:
         self.proc.wait()
 
 
-def run_everywhere(workers, pid, src):
+_request_ids = itertools.count(1)
+
+
+def run_everywhere(workers, src):
+    pid = next(_request_ids)
     for w in workers:
         w.send(pid, src)
     return {w.name: w.recv(pid) for w in workers}
@@ -422,11 +438,11 @@ class Session:
         # ref2 (the reference with other memory addresses) only reruns
         # programs that diverge: see confirm().
         self.workers = [self.ref] + self.targets + self.infos
-        self.stats = {w.name: {"same": 0, "known": {}, "diverged": 0}
+        self.stats = {w.name: {"same": 0, "known": {}, "diverged": 0, "unsure": 0}
                       for w in self.targets + self.infos}
         self.count = 0
+        self.pending = collections.deque()
         self.distinct = set()
-        self.nondeterministic = 0
         self.coverage = {}
         self.ref_errors = []
         self.divergences = []    # (program, {name: trace}, ref trace)
@@ -450,12 +466,29 @@ class Session:
             w.close()
 
     def traces(self, program, workers=None):
-        return run_everywhere(workers or self.workers, self.count, gen.render(program))
+        return run_everywhere(workers or self.workers, gen.render(program))
 
     def check(self, program):
+        """Run *program* everywhere; judge it once the next one has been sent.
+
+        The workers run one program while hypothesis draws the next.
+        """
+        pid = next(_request_ids)
+        src = gen.render(program)
+        for w in self.workers:
+            w.send(pid, src)
+        self.pending.append((pid, program))
+        if len(self.pending) > 1:
+            self.judge(*self.pending.popleft())
+
+    def flush(self):
+        while self.pending:
+            self.judge(*self.pending.popleft())
+
+    def judge(self, pid, program):
         self.count += 1
         self.distinct.add(gen.dumps(program))
-        traces = self.traces(program)
+        traces = {w.name: w.recv(pid) for w in self.workers}
         ref = traces[self.ref.name]
         if "harness_error" in ref or "hang" in ref:
             self.ref_errors.append((program, ref))
@@ -464,15 +497,17 @@ class Session:
             self.coverage[f] = self.coverage.get(f, 0) + 1
         verdicts = {w.name: classify(ref, traces[w.name], w.name, self.known)
                     for w in self.targets + self.infos}
-        if None in verdicts.values() and not self.confirm(program, ref, verdicts):
-            self.nondeterministic += 1
-            return
+        names = [n for n, v in verdicts.items() if v is None]
+        if names:
+            verdicts.update(self.confirm(program, ref, names))
         bad = {}
         for w in self.targets + self.infos:
             verdict = verdicts[w.name]
             st = self.stats[w.name]
             if verdict == "same":
                 st["same"] += 1
+            elif verdict == "unsure":
+                st["unsure"] += 1
             elif verdict is not None:
                 st["known"][verdict] = st["known"].get(verdict, 0) + 1
             else:
@@ -484,30 +519,45 @@ class Session:
         if self.count % self.args.progress == 0:
             self.progress()
 
-    def confirm(self, program, ref, verdicts, ref_runs=10, target_runs=2):
-        """Is this divergence real, or does the program's trace vary from run to run?
+    def confirm(self, program, ref, names, ref_runs=10, target_runs=2):
+        """Verdicts for interpreters whose trace differed from the reference's.
 
         A TaskGroup cancels its children in the order of a set of tasks
         (memory addresses), so some programs have more than one correct
         trace.  The reference runs again, in a second process with other
-        addresses and in the first one; a divergence stands only if the
-        reference always gave one trace and each diverging interpreter
-        always gave its own.
+        addresses and in the first one, and so do the diverging
+        interpreters.  An interpreter is "same" (or a known divergence) if
+        each of its traces is one the reference gave; diverging (None) if
+        the reference always gave one trace and it always gave another one;
+        "unsure" otherwise.
         """
-        names = [n for n, v in verdicts.items() if v is None]
         refs = [self.ref2, self.ref] if self.ref2 else [self.ref]
+        variants = {canon(ref): ref}
         for i in range(ref_runs):
             w = refs[i % len(refs)]
-            if canon(self.traces(program, [w])[w.name]) != canon(ref):
-                return False
+            t = self.traces(program, [w])[w.name]
+            variants.setdefault(canon(t), t)
         targets = [w for w in self.targets + self.infos if w.name in names]
-        first = {}
+        seen = {n: {} for n in names}
         for _ in range(target_runs):
             traces = self.traces(program, targets)
             for n in names:
-                if first.setdefault(n, canon(traces[n])) != canon(traces[n]):
-                    return False
-        return True
+                seen[n].setdefault(canon(traces[n]), traces[n])
+        out = {}
+        for n in names:
+            matches = []
+            for t in seen[n].values():
+                vs = [classify(r, t, n, self.known) for r in variants.values()]
+                vs = [v for v in vs if v is not None]
+                matches.append(min(vs, key=len) if vs else None)
+            if all(m is not None for m in matches):
+                out[n] = "same" if all(m == "same" for m in matches) else \
+                    next(m for m in matches if m != "same")
+            elif len(variants) == 1 and len(seen[n]) == 1:
+                out[n] = None
+            else:
+                out[n] = "unsure"
+        return out
 
     def progress(self):
         elapsed = time.monotonic() - self.t0
@@ -520,7 +570,6 @@ class Session:
         workers = [self.ref] + [w for w in self.targets if w.name in names]
 
         def pred(program):
-            self.count += 1
             traces = self.traces(program, workers)
             ref = traces[self.ref.name]
             if "harness_error" in ref or "hang" in ref:
@@ -531,10 +580,10 @@ class Session:
                 return False
             for w in self.targets:
                 if w.name not in names:
-                    other = run_everywhere([w], self.count, gen.render(program))[w.name]
+                    other = run_everywhere([w], gen.render(program))[w.name]
                     if classify(ref, other, w.name, self.known) is None:
                         return False
-            return self.confirm(program, ref, verdicts)
+            return all(v is None for v in self.confirm(program, ref, names).values())
         return pred
 
     def report(self):
@@ -590,14 +639,14 @@ class Session:
         print("difftest: %d programs (%d distinct), seed %s, reference %s %s"
               % (self.count_checked, len(self.distinct), self.args.seed, self.ref.name,
                  self.ref.info["python"]))
-        print("  programs with more than one trace in an interpreter (no verdict): %d"
-              % self.nondeterministic)
         for w in self.targets + self.infos:
             st = self.stats[w.name]
             role = "target" if w in self.targets else "info  "
             known = ", ".join("%s %d" % kv for kv in sorted(st["known"].items())) or "none"
-            print("  %s %-5s %s: same %d, known divergences %s, DIVERGED %d, hangs %d"
-                  % (role, w.name, w.info["python"], st["same"], known, st["diverged"], w.hangs))
+            print("  %s %-5s %s: same %d, known divergences %s, DIVERGED %d, "
+                  "no verdict (trace varies from run to run) %d, hangs %d"
+                  % (role, w.name, w.info["python"], st["same"], known, st["diverged"],
+                     st["unsure"], w.hangs))
         if self.args.coverage:
             print("  what the reference traces show (programs):")
             for f, n in sorted(self.coverage.items()):
@@ -648,6 +697,7 @@ def main(argv=None):
                         session.check(json.loads(line)["program"])
         else:
             generate(args.programs, args.seed, features, session.check)
+        session.flush()
         session.count_checked = session.count
         session.report()
         session.summary()
