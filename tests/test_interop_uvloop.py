@@ -14,6 +14,7 @@ import asyncio
 import contextvars
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import warnings
@@ -238,10 +239,10 @@ def test_uvloop_imported_before_the_patch():
 
 CTRL_C = """
     import asyncio
-    import sys
 
     import uvloop
     if {before_patch}:
+        assert not hasattr(asyncio, "TaskGroup")  # uvloop saw the unpatched asyncio
         import taskgroup_patch
         taskgroup_patch.install()
 
@@ -273,8 +274,6 @@ def test_ctrl_c_under_runner(before_patch):
 
 def interrupt(code, env):
     """Run *code*, send SIGINT once it prints "ready"; return all it printed."""
-    import subprocess
-
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
