@@ -442,6 +442,7 @@ class Session:
                       for w in self.targets + self.infos}
         self.count = 0
         self.pending = collections.deque()
+        self.jitter_workers = {}
         self.distinct = set()
         self.coverage = {}
         self.ref_errors = []
@@ -462,7 +463,8 @@ class Session:
                   file=sys.stderr)
 
     def close(self):
-        for w in self.workers + ([self.ref2] if self.ref2 else []):
+        for w in self.workers + ([self.ref2] if self.ref2 else []) + \
+                list(self.jitter_workers.values()):
             w.close()
 
     def traces(self, program, workers=None):
@@ -519,30 +521,40 @@ class Session:
         if self.count % self.args.progress == 0:
             self.progress()
 
-    def confirm(self, program, ref, names, ref_runs=10, target_runs=2):
+    def jittered(self, worker):
+        """A second worker for this interpreter, with other memory addresses."""
+        if worker.name not in self.jitter_workers:
+            self.jitter_workers[worker.name] = Worker(worker.name + "-again", worker.python,
+                                                      jitter=True)
+        return self.jitter_workers[worker.name]
+
+    def confirm(self, program, ref, names, ref_runs=12, target_runs=3):
         """Verdicts for interpreters whose trace differed from the reference's.
 
         A TaskGroup cancels its children in the order of a set of tasks
         (memory addresses), so some programs have more than one correct
-        trace.  The reference runs again, in a second process with other
-        addresses and in the first one, and so do the diverging
+        trace.  The reference runs again, mostly in a second process that
+        shuffles memory before each program, and so do the diverging
         interpreters.  An interpreter is "same" (or a known divergence) if
         each of its traces is one the reference gave; diverging (None) if
         the reference always gave one trace and it always gave another one;
         "unsure" otherwise.
         """
-        refs = [self.ref2, self.ref] if self.ref2 else [self.ref]
+        refs = [self.ref2, self.ref2, self.ref] if self.ref2 else [self.ref]
         variants = {canon(ref): ref}
         for i in range(ref_runs):
             w = refs[i % len(refs)]
             t = self.traces(program, [w])[w.name]
             variants.setdefault(canon(t), t)
         targets = [w for w in self.targets + self.infos if w.name in names]
+        if self.ref2:
+            targets += [self.jittered(w) for w in targets]
         seen = {n: {} for n in names}
         for _ in range(target_runs):
             traces = self.traces(program, targets)
-            for n in names:
-                seen[n].setdefault(canon(traces[n]), traces[n])
+            for w in targets:
+                n = w.name.split("-")[0]
+                seen[n].setdefault(canon(traces[w.name]), traces[w.name])
         out = {}
         for n in names:
             matches = []

@@ -45,8 +45,11 @@ def main():
         # whose trace depends on the order of a set of tasks.
         ballast = None
         if jitter:
-            ballast = [[None] * jitter.randrange(1, 64) for _ in range(jitter.randrange(400))]
-            del ballast[::jitter.randrange(2, 4)]   # holes that new tasks fill
+            # Objects of every small size, half of them freed again: holes
+            # in the allocator's pools that the program's tasks then fill.
+            ballast = [bytes(jitter.randrange(2, 700)) for _ in range(jitter.randrange(50, 800))]
+            jitter.shuffle(ballast)
+            del ballast[:len(ballast) // 2]
         try:
             code = compile(request["src"], "<program %s>" % request["id"], "exec")
             ns = namespace()
