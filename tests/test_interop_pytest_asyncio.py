@@ -194,11 +194,6 @@ def test_pytest_asyncio_tests_and_fixtures(user_venv, tmp_path):
     assert "7 passed" in result.stdout
 
 
-@pytest.mark.xfail(
-    PATCHED and sys.version_info >= (3, 9), strict=True,
-    reason="src bug: the patched loop.create_task ignores the asyncio.tasks.Task that "
-           "backports.asyncio.runner (pytest-asyncio's Runner before 3.11) swaps in, "
-           "so the task runs in a copy of the runner's context")
 def test_pytest_asyncio_fixture_context_reaches_test(user_venv, tmp_path):
     if pytest_asyncio_version(user_venv) < (1, 0):
         pytest.skip("pytest-asyncio < 1.0 (the last for 3.8) does not share fixture context")

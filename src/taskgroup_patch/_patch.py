@@ -99,13 +99,17 @@ def _install_newer_semantics():
 
 
 def _set(owner, name, value):
+    # Only the first change of a name is logged: it holds the value to restore.
+    if not any(o is owner and n == name for o, n, _ in _changes):
+        if isinstance(owner, dict):
+            previous = owner.get(name, _MISSING)
+        else:
+            previous = owner.__dict__.get(name, _MISSING)
+        _changes.append((owner, name, previous))
     if isinstance(owner, dict):
-        previous = owner.get(name, _MISSING)
         owner[name] = value
     else:
-        previous = owner.__dict__.get(name, _MISSING)
         setattr(owner, name, value)
-    _changes.append((owner, name, previous))
 
 
 def _set_everywhere(name, value, *owners):

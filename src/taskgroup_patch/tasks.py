@@ -160,11 +160,16 @@ def _loop_create_task(self, coro, *, name=None, context=None):
     """Schedule a coroutine object; return a task (BaseEventLoop.create_task)."""
     self._check_closed()
     if self._task_factory is None:
-        if context is None:
+        # Looked up on each call, as CPython does: some runners swap it
+        # for a while (backports.asyncio.runner, used by pytest-asyncio).
+        task_class = asyncio.tasks.Task
+        if context is not None:
+            task = task_class(coro, loop=self, name=name, context=context)
+        elif task_class is Task:
             task = _new_task(Task)
             _init_task(task, coro, loop=self, name=name)
         else:
-            task = Task(coro, loop=self, name=name, context=context)
+            task = task_class(coro, loop=self, name=name)
         if task._source_traceback:
             del task._source_traceback[-1]
     else:
