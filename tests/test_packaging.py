@@ -19,14 +19,21 @@ import pytest
 import taskgroup_patch
 from conftest import PATCHED, SRC, WHEEL, base_python, clean_env, require_build_inputs, run_python
 
-PTH_LINE = "import taskgroup_patch._activate"
+PTH_NAME = "taskgroup_patch.pth"
+
+
+def expected_pth():
+    """The .pth as the source tree has it."""
+    require_build_inputs()
+    with open(os.path.join(SRC, "src", PTH_NAME)) as f:
+        return f.read()
 INSTALL_TIMEOUT = 300
 
 # What a child of an installed venv reports about start-up and asyncio.
 REPORT = """
 import sys
-hooked = "taskgroup_patch._activate" in sys.modules
-armed = any(type(f).__name__ == "AsyncioFinder" for f in sys.meta_path)
+hooked = "taskgroup_patch" in sys.modules
+armed = any(type(f).__name__ == "_AsyncioFinder" for f in sys.meta_path)
 import asyncio, taskgroup_patch
 tg = getattr(asyncio, "TaskGroup", None)
 print(hooked, armed, tg and tg.__module__, taskgroup_patch.__file__)
@@ -106,14 +113,16 @@ def wheel():
 
 def test_wheel_has_the_pth_at_its_root_with_one_import_line(wheel):
     content = wheel.read("taskgroup_patch.pth").decode("utf-8")
-    assert content.strip() == PTH_LINE
-    assert len(content.strip().splitlines()) == 1
+    assert content == expected_pth()
+    code = [line for line in content.splitlines() if line and not line.startswith("#")]
+    assert len(code) == 1 and code[0].startswith("import ")
+    assert "asyncio" not in code[0] and "exceptiongroup" not in code[0]
 
 
 def test_wheel_holds_the_package_py_typed_and_nothing_else(wheel):
     names = wheel.namelist()
     assert "taskgroup_patch/py.typed" in names
-    for module in ("__init__", "__main__", "_activate", "_patch", "taskgroups", "timeouts",
+    for module in ("__init__", "__main__", "_patch", "taskgroups", "timeouts",
                    "runners", "tasks"):
         assert "taskgroup_patch/%s.py" % module in names
     top = {name.split("/")[0] for name in names}
@@ -125,7 +134,7 @@ def test_wheel_record_lists_the_pth_so_uninstall_removes_it(wheel):
     record = wheel.read("taskgroup_patch-%s.dist-info/RECORD" % taskgroup_patch.__version__)
     paths = [line.split(",")[0] for line in record.decode("utf-8").splitlines()]
     assert "taskgroup_patch.pth" in paths
-    assert "taskgroup_patch/_activate.py" in paths
+    assert "taskgroup_patch/__init__.py" in paths
 
 
 def test_wheel_metadata(wheel):
@@ -153,7 +162,7 @@ def wheel_venv(tmp_path_factory):
 def test_wheel_install_missing_dependency_warns_once_and_runs_unpatched(wheel_venv):
     # Installed with --no-deps: exceptiongroup is missing.
     python, site_packages, _ = wheel_venv
-    assert pth_content(site_packages).strip() == PTH_LINE
+    assert pth_content(site_packages) == expected_pth()
     start = run_python(code="pass", python=python)
     assert (start.returncode, start.stderr) == (0, "")
     code = "import asyncio; print(asyncio.run(asyncio.sleep(0, 'ran')), asyncio.Task.__module__)"
@@ -197,10 +206,10 @@ def editable_venv(tmp_path_factory):
 
 def test_editable_install_patches_from_the_checkout_then_uninstalls_cleanly(editable_venv):
     python, site_packages, checkout, before = editable_venv
-    assert pth_content(site_packages).strip() == PTH_LINE
+    assert pth_content(site_packages) == expected_pth()
     hooked, armed, taskgroup, location, stderr = report(python)
     assert stderr == ""  # also: our .pth ran after the path hook that finds the checkout
-    assert (hooked, armed, taskgroup) == (True, PATCHED, expected_taskgroup(PATCHED))
+    assert (hooked, armed, taskgroup) == (PATCHED, PATCHED, expected_taskgroup(PATCHED))
     assert location == os.path.join(checkout, "src", "taskgroup_patch", "__init__.py")
     hooked, armed, _, _, _ = report(python, TASKGROUP_PATCH="1")
     assert (hooked, armed) == (True, True)
@@ -232,7 +241,7 @@ def test_sdist_holds_the_pth_and_the_build_config(sdist):
     with tarfile.open(archive) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     assert {"pyproject.toml", "README.md", "src/taskgroup_patch.pth",
-            "src/taskgroup_patch/py.typed", "src/taskgroup_patch/_activate.py"} <= names
+            "src/taskgroup_patch/py.typed", "src/taskgroup_patch/__init__.py"} <= names
     assert not any(name.startswith((".nox", ".git/")) for name in names)
 
 
@@ -240,11 +249,11 @@ def test_sdist_install_patches_then_uninstalls_cleanly(sdist):
     python, site_packages, archive = sdist
     before = snapshot(site_packages)
     pip(python, "install", archive)
-    assert pth_content(site_packages).strip() == PTH_LINE
+    assert pth_content(site_packages) == expected_pth()
     assert os.path.exists(os.path.join(site_packages, "taskgroup_patch", "py.typed"))
     hooked, armed, taskgroup, location, stderr = report(python)
     assert stderr == ""
-    assert (hooked, armed, taskgroup) == (True, PATCHED, expected_taskgroup(PATCHED))
+    assert (hooked, armed, taskgroup) == (PATCHED, PATCHED, expected_taskgroup(PATCHED))
     assert location == os.path.join(site_packages, "taskgroup_patch", "__init__.py")
     pip(python, "uninstall", "-y", "taskgroup-patch")
     assert leftovers(python, site_packages, before) == []

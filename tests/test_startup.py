@@ -35,7 +35,7 @@ print(json.dumps({
     "taskgroup": tg and tg.__module__,
     "uncancel": hasattr(asyncio.Task, "uncancel"),
     "installed": len(taskgroup_patch.installed()),
-    "finders": sum(type(f).__name__ == "AsyncioFinder" for f in sys.meta_path),
+    "finders": sum(type(f).__name__ == "_AsyncioFinder" for f in sys.meta_path),
 }))
 """
 
@@ -111,8 +111,8 @@ def stderr_lines(result):
     return result.stderr.splitlines()
 
 
-FINDER_COUNT = ("import sys; print(sum(type(f).__name__ == 'AsyncioFinder' and "
-                "type(f).__module__ == 'taskgroup_patch._activate' for f in sys.meta_path))")
+FINDER_COUNT = ("import sys; print(sum(type(f).__name__ == '_AsyncioFinder' and "
+                "type(f).__module__ == 'taskgroup_patch' for f in sys.meta_path))")
 
 
 def bare_venv(tmp_path):
@@ -144,14 +144,18 @@ def test_bare_start_imports_none_of_asyncio_wrapt_exceptiongroup(switch):
     assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
 
 
-def test_start_up_did_import_the_hook_module():
+@pytest.mark.parametrize("switch", [None, "0", "1"])
+def test_start_up_imports_the_hook_module_only_where_it_may_patch(switch):
     # Guards the laziness checks above: the .pth really ran in these children.
-    code = "import sys; print('taskgroup_patch._activate' in sys.modules)"
-    assert run_python(code=code).stdout == "True\n"
+    # On 3.11+ it imports nothing unless TASKGROUP_PATCH is set.
+    code = "import sys; print('taskgroup_patch' in sys.modules)"
+    expected = PATCHED or switch is not None
+    result = run_python(code=code, env=clean_env(TASKGROUP_PATCH=switch))
+    assert result.stdout == "%s\n" % expected
 
 
 def test_importing_the_package_and_hook_stays_lazy():
-    code = ("import taskgroup_patch, taskgroup_patch._activate, sys\n"
+    code = ("import taskgroup_patch, sys\n"
             "print(sorted(m for m in %r if m in sys.modules))" % (HEAVY,))
     result = run_python(code=code)
     assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
@@ -171,7 +175,7 @@ def test_start_up_adds_only_the_hook_modules(tmp_path, switch):
     result = run_python(code=code, python=python, env=env)
     assert result.stderr == ""
     after = set(json.loads(result.stdout))
-    assert after - before == {"taskgroup_patch", "taskgroup_patch._activate"}
+    assert after - before == ({"taskgroup_patch"} if PATCHED or switch else set())
 
 
 @pytest.mark.parametrize("switch, armed", [(None, PATCHED), ("1", True), ("0", False),
@@ -314,18 +318,18 @@ def test_pth_line_executed_twice_arms_one_finder_and_patches_once():
     exec(line)
     site.addsitedir(site_packages)
     site.addsitedir(site_packages)
-    armed = sum(type(f).__name__ == "AsyncioFinder" for f in sys.meta_path)
+    armed = sum(type(f).__name__ == "_AsyncioFinder" for f in sys.meta_path)
     import asyncio
     from taskgroup_patch import _patch
     changes = [(id(owner), name) for owner, name, _ in _patch._changes]
-    left = sum(type(f).__name__ == "AsyncioFinder" for f in sys.meta_path)
-    print(line, armed, left, asyncio.TaskGroup.__module__,
+    left = sum(type(f).__name__ == "_AsyncioFinder" for f in sys.meta_path)
+    print(armed, left, asyncio.TaskGroup.__module__,
           len(changes) > 0 and len(changes) == len(set(changes)))
     """
     result = run_python("-c", textwrap.dedent(code), PURELIB,
                         env=clean_env(TASKGROUP_PATCH="1"), timeout=TIMEOUT)
     assert result.stderr == ""
-    assert result.stdout == "import taskgroup_patch._activate 1 0 %s True\n" % OURS
+    assert result.stdout == "1 0 %s True\n" % OURS
 
 
 # -- 6. a hook that raises -----------------------------------------------------
@@ -434,7 +438,7 @@ def test_finder_raising_inside_the_hook_does_not_fail_import_asyncio(tmp_path, e
     code = """
     import sys
     names = [type(f).__name__ for f in sys.meta_path]
-    assert names.index("AsyncioFinder") < names.index("RaisesOnce"), names
+    assert names.index("_AsyncioFinder") < names.index("RaisesOnce"), names
     import asyncio
     import raises_once, taskgroup_patch
     print(raises_once.RaisesOnce.raised, taskgroup_patch.installed(),

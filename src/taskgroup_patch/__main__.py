@@ -18,7 +18,6 @@ import types
 import zipfile
 
 import taskgroup_patch
-from taskgroup_patch import _activate
 
 USAGE = """\
 usage: python -m taskgroup_patch [options] [--] script.py [args...]
@@ -71,22 +70,23 @@ def parse(argv):
 def check():
     """Describe the patch state of this interpreter, as a normal run sees it."""
     version = "%d.%d.%d" % sys.version_info[:3]
-    value = os.environ.get(_activate.ENV_VAR)
+    value = os.environ.get(taskgroup_patch._ENV_VAR)
     print("taskgroup_patch %s on %s %s" % (
         taskgroup_patch.__version__, sys.implementation.name, version))
     if value is None:
         setting = "unset"
     else:
-        setting = "%s=%r" % (_activate.ENV_VAR, value)
-    wanted = _activate.enabled(warn=False)
+        setting = "%s=%r" % (taskgroup_patch._ENV_VAR, value)
+    wanted = taskgroup_patch._enabled(warn=False)
     if value is None:
         reason = ("patch: default on 3.8-3.10" if wanted
                   else "no patch: asyncio is native on 3.11+ (TASKGROUP_PATCH=1 opts in)")
     else:
         reason = "patch" if wanted else "no patch: switched off"
-    print("%s: %s -> %s" % (_activate.ENV_VAR, setting, reason))
-    hooked = any(isinstance(f, _activate.AsyncioFinder) for f in sys.meta_path)
-    pth = "taskgroup_patch._activate" in sys.modules and not sys.flags.no_site
+    print("%s: %s -> %s" % (taskgroup_patch._ENV_VAR, setting, reason))
+    hooked = any(isinstance(f, taskgroup_patch._AsyncioFinder) for f in sys.meta_path)
+    pth = not sys.flags.no_site and any(
+        os.path.exists(os.path.join(d, "taskgroup_patch.pth")) for d in sys.path)
     print("start-up hook (.pth): %s" % (
         "armed" if hooked else "processed" if pth else "not processed (python -S, "
         "PYTHONPATH or zipapp layout): use python -m taskgroup_patch or install()"))
@@ -104,7 +104,7 @@ def check():
 
 
 def run_target(kind, target, args):
-    os.environ[_activate.ENV_VAR] = "1"
+    os.environ[taskgroup_patch._ENV_VAR] = "1"
     taskgroup_patch.install()
     if kind == "script" and not os.path.exists(target):
         raise UsageError("can't open file %r: No such file or directory" % target)
