@@ -43,6 +43,7 @@ class TaskGroup:
         self._errors = []
         self._base_error = None
         self._on_completed_fut = None
+        self._on_task_done_callback = None
 
     def __repr__(self) -> str:
         info = [""]
@@ -65,6 +66,8 @@ class TaskGroup:
         if self._parent_task is None:
             raise RuntimeError("TaskGroup %r cannot determine the parent task" % self)
         self._entered = True
+        # One bound method for all children rather than one per create_task().
+        self._on_task_done_callback = self._on_task_done
         return self
 
     async def __aexit__(self, et, exc, tb) -> Optional[bool]:
@@ -128,6 +131,7 @@ class TaskGroup:
         finally:
             # Exceptions hold frames that hold this group: break the cycles.
             self._parent_task = None
+            self._on_task_done_callback = None
             self._errors = None
             self._base_error = None
             exc = cancelled_error = None
@@ -162,7 +166,7 @@ class TaskGroup:
         # factory) reports through the callback, so that its error cannot
         # cancel the parent before the body reaches its next await.
         self._tasks.add(task)
-        task.add_done_callback(self._on_task_done)
+        task.add_done_callback(self._on_task_done_callback)
         return task
 
     def _abort(self):

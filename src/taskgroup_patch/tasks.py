@@ -90,6 +90,11 @@ else:
     _withdraw_cancel = _ctask.clear_must_cancel
 
 
+# Called directly rather than through super(): cancel() is on the hot path
+# of every TaskGroup and timeout that cancels.
+_cancel_task = _BaseTask.cancel
+
+
 class Task(_BaseTask, metaclass=_TaskType):
     """A coroutine wrapped in a Future that counts its cancellation requests."""
 
@@ -106,7 +111,7 @@ class Task(_BaseTask, metaclass=_TaskType):
             if self.done():
                 return False
             self._num_cancels_requested += 1
-            return super().cancel(msg)
+            return _cancel_task(self, msg)
     else:
         def cancel(self, msg=None):
             """Request that the task be cancelled; count the request.
@@ -116,7 +121,7 @@ class Task(_BaseTask, metaclass=_TaskType):
             if self.done():
                 return False
             self._num_cancels_requested += 1
-            return super().cancel()
+            return _cancel_task(self)
 
     def cancelling(self):
         """Return the number of pending cancellation requests."""

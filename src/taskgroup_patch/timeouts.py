@@ -65,13 +65,12 @@ class Timeout:
         self._when = when
         if self._timeout_handler is not None:
             self._timeout_handler.cancel()
-        self._schedule()
+        self._schedule(_get_running_loop())
 
-    def _schedule(self):
+    def _schedule(self, loop):
         if self._when is None:
             self._timeout_handler = None
             return
-        loop = _get_running_loop()
         if self._when <= loop.time():
             self._timeout_handler = loop.call_soon(self._on_timeout)
         else:
@@ -91,7 +90,8 @@ class Timeout:
     async def __aenter__(self) -> "Timeout":
         if self._state is not _CREATED:
             raise RuntimeError("Timeout has already been entered")
-        task = _current_task()
+        loop = _get_running_loop()
+        task = _current_task(loop)
         if task is None:
             raise RuntimeError("Timeout should be used inside a task")
         self._state = _ENTERED
@@ -101,7 +101,7 @@ class Timeout:
         except AttributeError:
             # A task that asyncio did not create counts through tasks.py.
             self._cancelling = tasks.cancelling(task)
-        self._schedule()
+        self._schedule(loop)
         return self
 
     async def __aexit__(
