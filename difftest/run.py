@@ -179,7 +179,19 @@ def _no_cancel_message(ref, trace):
     return strip(ref), strip(trace)
 
 
+def _no_context(ref, trace):
+    """Projection: drop every __context__ chain."""
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "ctx"}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+    return strip(ref), strip(trace)
+
+
 PROJECTIONS = {
+    "no_context": _no_context,
     "no_cancel_message": _no_cancel_message,
     "cancelled_error_context": _strip_cancelled_context,
     "context_truncated": _context_truncated,
