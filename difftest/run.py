@@ -359,6 +359,23 @@ def candidates(program):
                 yield p
 
 
+def kinds_used(program):
+    """The statement kinds a program uses."""
+    out = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "k" in node:
+                out.add(node["k"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(program["main"])
+    return out
+
+
 def size(program):
     return len(gen.dumps(program))
 
@@ -612,9 +629,16 @@ class Session:
 
     def report(self):
         self.out.mkdir(parents=True, exist_ok=True)
-        with open(self.out / "divergences.jsonl", "w") as f:
-            for program, bad, _ in self.divergences:
-                f.write(json.dumps({"program": program, "targets": sorted(bad)}, sort_keys=True) + "\n")
+        saved = self.out / "divergences.jsonl"
+        if not (self.args.replay and saved.resolve() == pathlib.Path(self.args.replay).resolve()):
+            with open(saved, "w") as f:
+                for program, bad, _ in self.divergences:
+                    f.write(json.dumps({"program": program, "targets": sorted(bad)},
+                                       sort_keys=True) + "\n")
+        if self.divergences:
+            common = set.intersection(*(kinds_used(p) for p, _, _ in self.divergences))
+            print("\ndifftest: %d diverging program(s); statement kinds that all of them use: %s"
+                  % (len(self.divergences), ", ".join(sorted(common)) or "none"))
         # One shrink per kind of divergence: which targets, which parts of the trace.
         kinds = {}
         for program, bad, ref in self.divergences:
@@ -660,8 +684,10 @@ class Session:
 
     def summary(self):
         print("\n" + "=" * 78)
-        print("difftest: %d programs (%d distinct), seed %s, reference %s %s"
-              % (self.count_checked, len(self.distinct), self.args.seed, self.ref.name,
+        source = ("replay of %s" % self.args.replay if self.args.replay
+                  else "seed %s" % self.args.seed)
+        print("difftest: %d programs (%d distinct), %s, reference %s %s"
+              % (self.count_checked, len(self.distinct), source, self.ref.name,
                  self.ref.info["python"]))
         for w in self.targets + self.infos:
             st = self.stats[w.name]
