@@ -57,7 +57,7 @@ def _install_backport():
 
     import exceptiongroup
 
-    from taskgroup_patch import exceptions, locks, tasks
+    from taskgroup_patch import exceptions, locks, tasks, timeouts
 
     for name in ("BaseExceptionGroup", "ExceptionGroup"):
         if not hasattr(builtins, name):
@@ -73,6 +73,7 @@ def _install_backport():
                     concurrent.futures, concurrent.futures._base)
     _set_everywhere("BrokenBarrierError", exceptions.BrokenBarrierError,
                     asyncio, asyncio.exceptions)
+    _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
     _set_everywhere("Barrier", locks.Barrier, asyncio, asyncio.locks)
     _extend_all(asyncio.exceptions, ("BrokenBarrierError",))
     _extend_all(asyncio.locks, ("Barrier",))

@@ -13,6 +13,8 @@ from taskgroup_patch import tasks
 from taskgroup_patch.exceptions import TimeoutError
 
 __all__ = ("Timeout", "timeout", "timeout_at")
+# wait_for is asyncio.tasks' name; it lives here because 3.12 rebuilt it on
+# timeout().  _patch installs it on 3.8-3.10 only.
 
 _CancelledError = asyncio.exceptions.CancelledError
 _current_task = asyncio.tasks.current_task
@@ -172,3 +174,43 @@ def timeout(delay: Optional[float]) -> Timeout:
 def timeout_at(when: Optional[float]) -> Timeout:
     """Like timeout(), with an absolute deadline in loop.time() terms."""
     return Timeout(when)
+
+
+async def wait_for(fut, timeout):
+    """Wait for a future or coroutine to complete, at most *timeout* seconds.
+
+    A coroutine runs in the calling task, as in 3.12+.  On timeout the
+    awaited object is cancelled and TimeoutError raised; if the wait itself
+    is cancelled, so is the awaited object.  If it swallows the cancellation
+    and returns a value, that value is returned.
+    """
+    if timeout is not None and timeout <= 0:
+        fut = asyncio.tasks.ensure_future(fut)
+        if fut.done():
+            return fut.result()
+        await _cancel_and_wait(fut)
+        try:
+            return fut.result()
+        except _CancelledError as exc:
+            raise TimeoutError from exc
+
+    # timeout() itself, spelled out: the parameter hides the function.
+    deadline = None if timeout is None else _get_running_loop().time() + timeout
+    async with Timeout(deadline):
+        return await fut
+
+
+async def _cancel_and_wait(fut):
+    """Cancel *fut* and wait until it is done, whatever it makes of that."""
+    done = fut.get_loop().create_future()
+
+    def wake_up(_):
+        if not done.done():
+            done.set_result(None)
+
+    fut.add_done_callback(wake_up)
+    try:
+        fut.cancel()
+        await done
+    finally:
+        fut.remove_done_callback(wake_up)

@@ -1,0 +1,93 @@
+"""asyncio.wait_for as 3.12 rebuilt it on asyncio.timeout().
+
+Found by the differential tester (difftest/): 3.8-3.10's own wait_for wraps
+a coroutine in a task of its own and reports errors differently.
+"""
+
+import asyncio
+import sys
+
+import pytest
+
+from _asynciohelpers import no_asyncio_errors  # noqa: F401
+
+NEEDS_312 = pytest.mark.skipif(sys.version_info[:2] == (3, 11),
+                               reason="3.11's wait_for is the old one; 3.12 rebuilt it")
+
+
+@NEEDS_312
+def test_a_coroutine_runs_in_the_waiting_task():
+    async def where(caller):
+        return asyncio.current_task() is caller
+
+    async def main():
+        return await asyncio.wait_for(where(asyncio.current_task()), 1)
+
+    assert asyncio.run(main()) is True
+
+
+@NEEDS_312
+def test_no_extra_suspension_point_under_an_expired_timeout():
+    async def immediate():
+        return "done"
+
+    async def main():
+        async with asyncio.timeout(0) as deadline:
+            result = await asyncio.wait_for(immediate(), 1)
+        return result, deadline.expired()
+
+    assert asyncio.run(main()) == ("done", False)
+
+
+@NEEDS_312
+def test_error_raised_on_cancellation_keeps_the_timeout_in_its_context():
+    async def turns_cancel_into_key_error():
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise KeyError("converted")
+
+    async def main():
+        with pytest.raises(KeyError) as info:
+            await asyncio.wait_for(turns_cancel_into_key_error(), 0.01)
+        return info.value
+
+    error = asyncio.run(main())
+    assert isinstance(error.__context__, TimeoutError)
+    assert error.__cause__ is None
+
+
+def test_timeout_error_is_caused_by_the_cancellation():
+    async def main():
+        with pytest.raises(TimeoutError) as info:
+            await asyncio.wait_for(asyncio.sleep(1), 0.01)
+        return info.value
+
+    error = asyncio.run(main())
+    assert isinstance(error, asyncio.TimeoutError)
+    assert isinstance(error.__cause__, asyncio.CancelledError)
+
+
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_zero_or_negative_timeout_cancels_at_once(timeout):
+    async def main():
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.sleep(1), timeout)
+        finished = asyncio.get_running_loop().create_future()
+        finished.set_result("already")
+        return await asyncio.wait_for(finished, timeout)
+
+    assert asyncio.run(main()) == "already"
+
+
+def test_a_cancelled_wait_cancels_the_awaited_task():
+    async def main():
+        inner = asyncio.ensure_future(asyncio.sleep(10))
+        waiter = asyncio.ensure_future(asyncio.wait_for(inner, 5))
+        await asyncio.sleep(0)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        return inner.cancelled()
+
+    assert asyncio.run(main()) is True
