@@ -207,16 +207,6 @@ def test_uncaught_exception_exits_1_with_the_scripts_traceback(work, exception):
     assert 'File "%s", line 8, in <module>' % script in result.stderr
 
 
-@pytest.mark.parametrize("exception", ["ValueError", "ImportError"])
-def test_uncaught_exception_exits_1_with_the_scripts_traceback(work, exception):
-    script = write(work / "prog.py", UNCAUGHT.format(exception=exception))
-    result = cli(str(script))
-    assert result.returncode == 1
-    assert result.stderr.startswith("Traceback (most recent call last):\n")
-    assert result.stderr.endswith("%s: boom\n" % exception)
-    assert 'File "%s", line 8, in <module>' % script in result.stderr
-
-
 @pytest.mark.parametrize("exception", [
     "ValueError", "ImportError", "KeyboardInterrupt",
 ])
