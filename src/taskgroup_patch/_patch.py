@@ -13,6 +13,7 @@ import threading
 _MISSING = object()
 _lock = threading.Lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
+_changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
 
 
@@ -101,12 +102,15 @@ def _install_newer_semantics():
 
 def _set(owner, name, value):
     # Only the first change of a name is logged: it holds the value to restore.
-    if not any(o is owner and n == name for o, n, _ in _changes):
+    # _changes keeps every owner alive, so its id() stays unique.
+    key = (id(owner), name)
+    if key not in _changed:
         if isinstance(owner, dict):
             previous = owner.get(name, _MISSING)
         else:
             previous = owner.__dict__.get(name, _MISSING)
         _changes.append((owner, name, previous))
+        _changed.add(key)
     if isinstance(owner, dict):
         owner[name] = value
     else:
@@ -131,6 +135,7 @@ def _extend_all(module, names):
 
 
 def _undo():
+    _changed.clear()
     while _changes:
         owner, name, previous = _changes.pop()
         if isinstance(owner, dict):

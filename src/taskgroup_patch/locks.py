@@ -1,18 +1,19 @@
 """asyncio.Barrier, new in 3.11."""
 
 import asyncio.locks
-import enum
 
 from taskgroup_patch.exceptions import BrokenBarrierError
 
 __all__ = ("Barrier",)
 
 
-class _BarrierState(enum.Enum):
-    FILLING = "filling"
-    DRAINING = "draining"
-    RESETTING = "resetting"
-    BROKEN = "broken"
+# A Barrier's states, named as its repr shows them.  Plain strings, not an
+# Enum, for the reason given in timeouts.py: an Enum class costs ~45 us at
+# every ``import asyncio``.
+_FILLING = "filling"
+_DRAINING = "draining"
+_RESETTING = "resetting"
+_BROKEN = "broken"
 
 
 class Barrier:
@@ -33,11 +34,11 @@ class Barrier:
         # that will run the tasks.
         self._cond = None
         self._parties = parties
-        self._state = _BarrierState.FILLING
+        self._state = _FILLING
         self._count = 0
 
     def __repr__(self) -> str:
-        extra = self._state.value
+        extra = self._state
         if not self.broken:
             extra += ", waiters:%d/%d" % (self.n_waiting, self.parties)
         return "<%s.%s object at %#x [%s]>" % (
@@ -59,27 +60,26 @@ class Barrier:
         cond = self._condition()
         async with cond:
             # Tasks arriving while the barrier drains or resets wait their turn.
-            await cond.wait_for(lambda: self._state not in (
-                _BarrierState.DRAINING, _BarrierState.RESETTING))
-            if self._state is _BarrierState.BROKEN:
+            await cond.wait_for(lambda: self._state not in (_DRAINING, _RESETTING))
+            if self._state is _BROKEN:
                 raise BrokenBarrierError("Barrier aborted")
             try:
                 index = self._count
                 self._count += 1
                 if index + 1 == self._parties:
-                    self._state = _BarrierState.DRAINING
+                    self._state = _DRAINING
                     cond.notify_all()
                 else:
-                    await cond.wait_for(lambda: self._state is not _BarrierState.FILLING)
-                    if self._state in (_BarrierState.BROKEN, _BarrierState.RESETTING):
+                    await cond.wait_for(lambda: self._state is not _FILLING)
+                    if self._state in (_BROKEN, _RESETTING):
                         raise BrokenBarrierError("Abort or reset of barrier")
                 return index
             finally:
                 self._count -= 1
                 if self._count == 0:
                     # The last task out lets the next round fill the barrier.
-                    if self._state in (_BarrierState.RESETTING, _BarrierState.DRAINING):
-                        self._state = _BarrierState.FILLING
+                    if self._state in (_RESETTING, _DRAINING):
+                        self._state = _FILLING
                     cond.notify_all()
 
     async def reset(self) -> None:
@@ -88,9 +88,9 @@ class Barrier:
         cond = self._condition()
         async with cond:
             if self._count > 0:
-                self._state = _BarrierState.RESETTING
+                self._state = _RESETTING
             else:
-                self._state = _BarrierState.FILLING
+                self._state = _FILLING
             cond.notify_all()
 
     async def abort(self) -> None:
@@ -98,7 +98,7 @@ class Barrier:
         BrokenBarrierError."""
         cond = self._condition()
         async with cond:
-            self._state = _BarrierState.BROKEN
+            self._state = _BROKEN
             cond.notify_all()
 
     @property
@@ -109,11 +109,11 @@ class Barrier:
     @property
     def n_waiting(self) -> int:
         """The number of tasks waiting at the barrier now."""
-        if self._state is _BarrierState.FILLING:
+        if self._state is _FILLING:
             return self._count
         return 0
 
     @property
     def broken(self) -> bool:
         """True if the barrier is broken."""
-        return self._state is _BarrierState.BROKEN
+        return self._state is _BROKEN

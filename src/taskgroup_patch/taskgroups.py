@@ -1,5 +1,7 @@
 """asyncio.TaskGroup with the semantics of the newest CPython."""
 
+from __future__ import annotations
+
 import asyncio.events
 import asyncio.exceptions
 import asyncio.tasks
