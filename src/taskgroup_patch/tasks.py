@@ -27,6 +27,7 @@ __all__ = ("Task", "create_task", "ensure_future")
 # The interpreter's own task type: the C one wherever _asyncio exists.
 _BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
 _iscoroutine = asyncio.coroutines.iscoroutine
+_get_running_loop = asyncio.events.get_running_loop
 
 
 class _CoroutineInContext(collections.abc.Coroutine):
@@ -194,11 +195,12 @@ def _loop_create_task(self, coro, *, name=None, context=None):
 
 def create_task(coro, *, name=None, context=None):
     """Schedule the execution of a coroutine object; return a Task."""
-    loop = asyncio.events.get_running_loop()
+    loop = _get_running_loop()
     if context is not None:
         return create_task_in_context(loop, coro, name, context)
     task = loop.create_task(coro)
-    _set_task_name(task, name)
+    if name is not None:  # spares the common, unnamed task a call
+        _set_task_name(task, name)
     return task
 
 
