@@ -12,12 +12,15 @@ run is among the inputs.
 import fileinput
 import json
 
-ORDER = ["startup", "import_asyncio", "create_gather", "cancel", "taskgroup", "taskgroup_empty",
+ORDER = ["startup", "import_asyncio", "startup_instructions", "import_asyncio_instructions",
+         "create_gather", "cancel", "taskgroup", "taskgroup_empty",
          "timeout_empty", "timeout_fires", "taskgroup_failure", "memory"]
 
 TITLES = {
     "startup": "`python -c pass`, CPU of the child",
     "import_asyncio": "`python -c \"import asyncio\"`, CPU of the child",
+    "startup_instructions": "`python -c pass`, instructions (callgrind)",
+    "import_asyncio_instructions": "`python -c \"import asyncio\"`, instructions (callgrind)",
     "create_gather": "create+gather 100,000 trivial tasks",
     "cancel": "cancel 10,000 tasks waiting on an Event",
     "taskgroup": "10,000 trivial tasks in a TaskGroup",
@@ -31,6 +34,8 @@ TITLES = {
 BASELINES = {
     "startup": "twin venv without the package",
     "import_asyncio": "twin venv without the package",
+    "startup_instructions": "twin venv without the package",
+    "import_asyncio_instructions": "twin venv without the package",
     "create_gather": "C task, package off",
     "cancel": "C task, package off",
     "taskgroup": "`asyncio.gather` of the same",
@@ -42,13 +47,14 @@ BASELINES = {
 }
 
 GOALS = {
-    "startup": "≤ 1.05", "import_asyncio": "≤ 1.15", "create_gather": "≤ 1.03",
+    "startup": "≤ 1.05", "import_asyncio": "≤ 1.15", "startup_instructions": "(≤ 1.05)",
+    "import_asyncio_instructions": "(≤ 1.15)", "create_gather": "≤ 1.03",
     "cancel": "≤ 1.25", "taskgroup": "≤ 1.10", "taskgroup_empty": "≤ 2 µs",
     "timeout_empty": "≤ 1.0 and ≤ 5 µs", "timeout_fires": "≤ 0.7",
     "taskgroup_failure": "≤ 3.12's ratio", "memory": "≤ 1.05",
 }
 
-UNITS = {"ms CPU": "ms", "us per block": "µs", "us per timeout": "µs", "bytes per task": "B"}
+UNITS = {"ms CPU": "ms", "M instructions": "M", "us per block": "µs", "us per timeout": "µs", "bytes per task": "B"}
 
 
 def _mark(met):
@@ -97,7 +103,9 @@ def main():
         py = line["python"]
         if py not in versions:
             versions.append(py)
-        if line.get("applies") is False:
+        if line.get("applies") is False and "impl" not in line:
+            ours[(line["figure"], py)] = line
+        elif line.get("applies") is False:
             na[(line["figure"], line["impl"].split(" ")[0], py)] = line["note"]
         elif line.get("comparison"):
             theirs[(line["figure"], line["impl"].split(" ")[0], py)] = line
@@ -119,6 +127,9 @@ def main():
             line = ours.get((fig, v))
             if line is None:
                 cells.append("–")
+                continue
+            if line.get("applies") is False:
+                cells.append("n/a (%s)" % line["note"])
                 continue
             met = line.get("met")
             if fig == "taskgroup_failure" and native312 and line["mode"] == "patched":
