@@ -198,6 +198,17 @@ def test_import_asyncio_patches_then_the_finder_leaves(switch, patched):
     assert (out["installed"] > 0) is patched
 
 
+@pytest.mark.parametrize("switch, patched", [(None, PATCHED), ("1", True)])
+def test_finding_asyncio_without_importing_it_keeps_the_hook_armed(switch, patched):
+    # Plugin loaders and optional-dependency checks ask whether a module
+    # exists long before anything imports it.
+    code = "import importlib.util\nassert importlib.util.find_spec('asyncio')\n" + PROBE
+    out, err = probe(env=clean_env(TASKGROUP_PATCH=switch), code=code)
+    assert err == ""
+    assert out["taskgroup"] == expected_taskgroup(patched)
+    assert out["finders"] == 0
+
+
 def test_patched_asyncio_has_the_interpreters_loader_and_no_trace_of_the_hook():
     code = """
     import importlib.machinery

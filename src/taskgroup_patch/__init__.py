@@ -126,36 +126,21 @@ def _patch_now():
         _warn("asyncio left unpatched: %s: %s" % (type(exc).__name__, exc))
 
 
-class _PatchingLoader:
-    """Runs asyncio's own loader, then patches the freshly executed module."""
-
-    def __init__(self, loader):
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        self.loader.exec_module(module)
-        # Leave no trace of ourselves in the module's import metadata.
-        module.__loader__ = self.loader
-        if module.__spec__ is not None:
-            module.__spec__.loader = self.loader
-        _patch_now()
-
-
 class _AsyncioFinder:
-    """Meta-path finder that only ever answers for the name 'asyncio'."""
+    """Meta-path finder that only ever answers for the name 'asyncio'.
+
+    It also stands in as asyncio's loader: it runs the real loader, then
+    patches the freshly executed module.  (One class rather than a finder
+    and a loader wrapper: each class costs interpreter start-up time.)
+    """
+
+    loader = None  # asyncio's own loader, once found
 
     def find_spec(self, name, path=None, target=None):
         if name != "asyncio":
             return None
-        # The import machinery holds asyncio's module lock while it asks us,
-        # so only one thread at a time gets here.  Replace sys.meta_path
-        # instead of mutating it: another thread may be iterating it.
         meta_path = sys.meta_path
         later = meta_path[meta_path.index(self) + 1:] if self in meta_path else meta_path
-        sys.meta_path = [f for f in meta_path if f is not self]
         try:
             for finder in later:
                 find_spec = getattr(finder, "find_spec", None)
@@ -164,12 +149,35 @@ class _AsyncioFinder:
                 spec = find_spec(name, path, target)
                 if spec is not None:
                     if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                        spec.loader = _PatchingLoader(spec.loader)
+                        self.loader = spec.loader
+                        spec.loader = self
                     return spec
         except BaseException as exc:
+            self._disarm()
             _warn("asyncio import hook failed: %s: %s" % (type(exc).__name__, exc))
         # Let the normal machinery find asyncio (unpatched) on its own.
         return None
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        # Disarmed here, not when asyncio is merely found: importlib.util.
+        # find_spec("asyncio") must not cost the program its patch.
+        self._disarm()
+        self.loader.exec_module(module)
+        # Leave no trace of ourselves in the module's import metadata.
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        _patch_now()
+
+    def _disarm(self):
+        # The import machinery holds asyncio's module lock when it executes
+        # the module, so only one thread at a time gets here.  Replace
+        # sys.meta_path instead of mutating it: another thread may be
+        # iterating it.
+        sys.meta_path = [f for f in sys.meta_path if f is not self]
 
 
 def _arm():
