@@ -242,7 +242,7 @@ def ensure_future(coro_or_future, *, loop=None):
         return task
     # Futures are answered here rather than by the stdlib version: gather()
     # passes every task it is given through ensure_future(), and a second
-    # call per task costs ~3% of creating and gathering trivial tasks.
+    # call per task cost 5% of creating and gathering trivial tasks.
     if _isfuture(coro_or_future):
         if loop is not None and loop is not _get_loop(coro_or_future):
             raise ValueError("The future belongs to a different loop than "
