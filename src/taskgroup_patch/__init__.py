@@ -63,8 +63,7 @@ if TYPE_CHECKING:
             timeout, timeout_at,
         )
     else:
-        from taskgroup_patch.exceptions import BrokenBarrierError
-        from taskgroup_patch.locks import Barrier
+        from taskgroup_patch.locks import Barrier, BrokenBarrierError
         from taskgroup_patch.runners import Runner, run
         from taskgroup_patch.taskgroups import TaskGroup
         from taskgroup_patch.timeouts import Timeout, timeout, timeout_at

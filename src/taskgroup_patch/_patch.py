@@ -58,7 +58,7 @@ def _install_backport():
 
     import exceptiongroup
 
-    from taskgroup_patch import exceptions, locks, tasks, timeouts
+    from taskgroup_patch import locks, tasks, timeouts
 
     for name in ("BaseExceptionGroup", "ExceptionGroup"):
         if not hasattr(builtins, name):
@@ -70,9 +70,9 @@ def _install_backport():
     if sys.version_info < (3, 10):
         _set_everywhere("ensure_future", tasks.ensure_future, asyncio, asyncio.tasks)
 
-    _set_everywhere("TimeoutError", exceptions.TimeoutError, asyncio, asyncio.exceptions,
+    _set_everywhere("TimeoutError", timeouts.TimeoutError, asyncio, asyncio.exceptions,
                     concurrent.futures, concurrent.futures._base)
-    _set_everywhere("BrokenBarrierError", exceptions.BrokenBarrierError,
+    _set_everywhere("BrokenBarrierError", locks.BrokenBarrierError,
                     asyncio, asyncio.exceptions)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
     _set_everywhere("Barrier", locks.Barrier, asyncio, asyncio.locks)

@@ -1,10 +1,10 @@
-"""asyncio.Barrier, new in 3.11."""
+"""asyncio.Barrier and asyncio.BrokenBarrierError, new in 3.11."""
 
 import asyncio.locks
 
-from taskgroup_patch.exceptions import BrokenBarrierError
-
 __all__ = ("Barrier",)
+# BrokenBarrierError is asyncio.exceptions' name; it lives here, beside the
+# only thing that raises it, and _patch installs it there.
 
 
 # A Barrier's states, named as its repr shows them.  Plain strings, not an
@@ -14,6 +14,12 @@ _FILLING = "filling"
 _DRAINING = "draining"
 _RESETTING = "resetting"
 _BROKEN = "broken"
+
+
+class BrokenBarrierError(RuntimeError):
+    """Barrier is broken by barrier.abort() call."""
+
+    __module__ = "asyncio.exceptions"
 
 
 class Barrier:

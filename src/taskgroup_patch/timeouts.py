@@ -5,17 +5,41 @@ from __future__ import annotations
 import asyncio.events
 import asyncio.exceptions
 import asyncio.tasks
+import builtins
+import concurrent.futures
 from types import TracebackType
 from typing import Optional, Type
 
 from exceptiongroup import ExceptionGroup
 
 from taskgroup_patch import tasks
-from taskgroup_patch.exceptions import TimeoutError
 
 __all__ = ("Timeout", "timeout", "timeout_at")
-# wait_for is asyncio.tasks' name; it lives here because 3.12 rebuilt it on
-# timeout().  _patch installs it on 3.8-3.10 only.
+# wait_for is asyncio.tasks' name and TimeoutError asyncio.exceptions'; they
+# live here because 3.12 rebuilt wait_for on timeout(), and TimeoutError is
+# what both raise.  _patch installs them on 3.8-3.10 only.
+
+
+def _timeout_error_class():
+    # 3.11 made asyncio.TimeoutError and concurrent.futures.TimeoutError
+    # aliases of the builtin.  Aliasing on 3.8-3.10 would break code that took
+    # the old classes before the patch (``from asyncio import TimeoutError``
+    # in a module imported early, or asyncio's own internals), so instead one
+    # class derives from all three: every ``except`` clause, old or new,
+    # catches what asyncio raises.
+    bases = [builtins.TimeoutError]
+    for old in (asyncio.exceptions.TimeoutError, concurrent.futures.TimeoutError):
+        if old not in bases and not issubclass(builtins.TimeoutError, old):
+            bases.append(old)
+    if len(bases) == 1:
+        return builtins.TimeoutError
+    return type("TimeoutError", tuple(bases), {
+        "__module__": "asyncio.exceptions",
+        "__doc__": "The operation exceeded the given deadline.",
+    })
+
+
+TimeoutError = _timeout_error_class()
 
 _CancelledError = asyncio.exceptions.CancelledError
 _current_task = asyncio.tasks.current_task
