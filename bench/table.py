@@ -85,7 +85,10 @@ def _cell(line, met=None):
     unit = UNITS.get(line["unit"], line["unit"])
     if line["figure"] == "taskgroup_empty":
         return "**%s µs**%s" % (_num(line["value"]), _mark(met))
-    text = "**%.2f** (%.2f–%.2f)" % (line["ratio"], line["min"], line["max"])
+    # Instruction counts repeat run after run: their third digit means something.
+    digits = 3 if line["unit"] == "M instructions" else 2
+    text = "**%.*f** (%.*f–%.*f)" % (digits, line["ratio"], digits, line["min"],
+                                      digits, line["max"])
     if line["figure"] == "timeout_empty":
         text += "; **%s µs**" % _num(line["value"])
     elif line["figure"] == "memory":
