@@ -90,7 +90,7 @@ def _norm(text):
 def tname(exc):
     cls = type(exc)
     if cls.__module__ in ("builtins", "asyncio.exceptions", "exceptiongroup",
-                          "exceptiongroup._exceptions", "taskgroup_patch.exceptions",
+                          "exceptiongroup._exceptions",
                           "__main__", "difftest_program", "harness"):
         return cls.__name__
     return cls.__module__ + "." + cls.__name__
