@@ -125,19 +125,21 @@ def canon(trace):
     return json.dumps(trace, sort_keys=True)
 
 
+def _drop(node, key, of_type=None):
+    """*node* without *key* in any of its exceptions (only those of *of_type*, if given)."""
+    if isinstance(node, dict):
+        drop = of_type is None or node.get("type") == of_type
+        return {k: _drop(v, key, of_type) for k, v in node.items() if not (drop and k == key)}
+    if isinstance(node, list):
+        return [_drop(v, key, of_type) for v in node]
+    return node
+
+
 def _strip_cancelled_context(ref, trace):
     """Projection: drop the __context__ chain of every CancelledError, and
     the message of the one that the main task's result raised."""
-    def strip(node):
-        if isinstance(node, dict):
-            drop = node.get("type") == "CancelledError"
-            return {k: strip(v) for k, v in node.items() if not (drop and k == "ctx")}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
     def project(t):
-        t = strip(t)
+        t = _drop(t, "ctx", "CancelledError")
         raised = t.get("main", {}).get("raised")
         if isinstance(raised, dict) and raised.get("type") == "CancelledError":
             t = dict(t, main={"raised": {"type": "CancelledError"}})
@@ -145,56 +147,20 @@ def _strip_cancelled_context(ref, trace):
     return project(ref), project(trace)
 
 
-def _context_truncated(ref, trace):
-    """Projection: accept a __context__ chain that stops early (a prefix of the reference's)."""
-    def walk(r, t):
-        if isinstance(r, dict) and isinstance(t, dict):
-            r = dict(r)
-            if "ctx" in r:
-                tc = t.get("ctx", [])
-                if r["ctx"][:len(tc)] == tc:
-                    if tc:
-                        r["ctx"] = tc
-                    else:
-                        del r["ctx"]
-            for k in r:
-                if k in t:
-                    r[k] = walk(r[k], t[k])
-            return r
-        if isinstance(r, list) and isinstance(t, list) and len(r) == len(t):
-            return [walk(a, b) for a, b in zip(r, t)]
-        return r
-    return walk(ref, trace), trace
-
-
 def _no_cancel_message(ref, trace):
     """Projection: drop the message of every CancelledError."""
-    def strip(node):
-        if isinstance(node, dict):
-            drop = node.get("type") == "CancelledError"
-            return {k: strip(v) for k, v in node.items() if not (drop and k == "msg")}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-    return strip(ref), strip(trace)
+    return _drop(ref, "msg", "CancelledError"), _drop(trace, "msg", "CancelledError")
 
 
 def _no_context(ref, trace):
     """Projection: drop every __context__ chain."""
-    def strip(node):
-        if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k != "ctx"}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-    return strip(ref), strip(trace)
+    return _drop(ref, "ctx"), _drop(trace, "ctx")
 
 
 PROJECTIONS = {
     "no_context": _no_context,
     "no_cancel_message": _no_cancel_message,
     "cancelled_error_context": _strip_cancelled_context,
-    "context_truncated": _context_truncated,
 }
 
 
