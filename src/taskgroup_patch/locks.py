@@ -3,8 +3,6 @@
 import asyncio.locks
 
 __all__ = ("Barrier",)
-# BrokenBarrierError is asyncio.exceptions' name; it lives here, beside the
-# only thing that raises it, and _patch installs it there.
 
 
 # A Barrier's states, named as its repr shows them.  Plain strings, not an
@@ -16,6 +14,8 @@ _RESETTING = "resetting"
 _BROKEN = "broken"
 
 
+# asyncio.exceptions' name (_patch installs it there); it lives here, beside
+# the only thing that raises it.
 class BrokenBarrierError(RuntimeError):
     """Barrier is broken by barrier.abort() call."""
 
