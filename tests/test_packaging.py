@@ -33,7 +33,7 @@ INSTALL_TIMEOUT = 300
 REPORT = """
 import sys
 hooked = "taskgroup_patch" in sys.modules
-armed = any(type(f).__name__ == "_AsyncioFinder" for f in sys.meta_path)
+armed = any("asyncio" in getattr(f, "actions", ()) for f in sys.meta_path)
 import asyncio, taskgroup_patch
 tg = getattr(asyncio, "TaskGroup", None)
 print(hooked, armed, tg and tg.__module__, taskgroup_patch.__file__)

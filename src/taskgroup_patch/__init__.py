@@ -45,6 +45,8 @@ def install() -> None:
     from taskgroup_patch import _patch
 
     _patch.install()
+    if sys.version_info < (3, 11):
+        _watch_libraries()
 
 
 def installed() -> "dict[str, str]":
@@ -86,6 +88,11 @@ _ENV_VAR = "TASKGROUP_PATCH"
 _ON = ("1", "on", "true", "yes")
 _OFF = ("0", "off", "false", "no")
 
+# Modules that take back their own cancellations only on 3.11+ (by testing
+# sys.version_info); taskgroup_patch._adapters adapts each right after its
+# first import on 3.8-3.10.
+_ADAPTED_MODULES = ()
+
 
 def _warn(message):
     # sys.stderr is None under pythonw and for some daemons.
@@ -96,8 +103,11 @@ def _warn(message):
             pass
 
 
-def _enabled(warn=True):
-    """Say whether TASKGROUP_PATCH asks for patching in this process."""
+def _setting():
+    """Return (patch?, complaint) for TASKGROUP_PATCH in this process.
+
+    The complaint is None, or the warning an unrecognised value deserves.
+    """
     # Imported here, not at module level: a reference from this module, which
     # the armed finder keeps alive, makes every interpreter exit wipe os late
     # and slowly (~0.1 ms, a fifth of what this hook costs a bare start).
@@ -107,17 +117,39 @@ def _enabled(warn=True):
     if value is not None:
         word = value.strip().lower()
         if word in _ON:
-            return True
+            return True, None
         if word in _OFF:
-            return False
-        if word and warn:
-            _warn("ignoring %s=%r (expected one of %s or %s)"
-                  % (_ENV_VAR, value, "/".join(_ON), "/".join(_OFF)))
-    return sys.version_info < (3, 11)
+            return False, None
+        if word:
+            return sys.version_info < (3, 11), (
+                "ignoring %s=%r (expected one of %s or %s)"
+                % (_ENV_VAR, value, "/".join(_ON), "/".join(_OFF)))
+    return sys.version_info < (3, 11), None
 
 
-def _patch_now():
+def _enabled(warn=True):
+    """Say whether TASKGROUP_PATCH asks for patching in this process."""
+    patch, complaint = _setting()
+    if complaint is not None and warn:
+        _warn(complaint)
+    return patch
+
+
+def _complain(module=None):
+    """Warn about an unrecognised TASKGROUP_PATCH, once per process tree."""
+    global _complaint
+    if _complaint is not None:
+        _warn(_complaint)
+        _complaint = None
+        # An empty value means the default, as an unrecognised one does:
+        # child interpreters behave the same and do not repeat the warning.
+        import os
+        os.environ[_ENV_VAR] = ""
+
+
+def _patch_now(module=None):
     """Patch asyncio, or warn once and leave it as it is."""
+    _complain()
     try:
         from taskgroup_patch import _patch
         _patch.install()
@@ -125,18 +157,36 @@ def _patch_now():
         _warn("asyncio left unpatched: %s: %s" % (type(exc).__name__, exc))
 
 
-class _AsyncioFinder:
-    """Meta-path finder that only ever answers for the name 'asyncio'.
+def _adapt(module):
+    """Adapt a library of _ADAPTED_MODULES, or warn once and leave it."""
+    try:
+        from taskgroup_patch import _adapters
+        _adapters.adapt(module)
+    except BaseException as exc:
+        _warn("%s left unadapted: %s: %s" % (module.__name__, type(exc).__name__, exc))
 
-    It also stands in as asyncio's loader: it runs the real loader, then
-    patches the freshly executed module.  (One class rather than a finder
-    and a loader wrapper: each class costs interpreter start-up time.)
+
+class _ImportHook:
+    """Meta-path finder that answers only for the modules it watches.
+
+    It also stands in as their loader: it runs the real loader, then calls
+    the action registered for the module on the freshly executed module
+    (asyncio gets patched, a library adapted).  One class rather than a
+    finder and a loader wrapper: each class costs interpreter start-up time.
+    Once every watched module is imported, it leaves sys.meta_path.
     """
 
-    loader = None  # asyncio's own loader, once found
+    def __init__(self):
+        self.actions = {}  # module name -> function(module), until imported
+        self.loaders = {}  # module name -> its real loader, once found
+
+    def watch(self, name, action):
+        self.actions[name] = action
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
 
     def find_spec(self, name, path=None, target=None):
-        if name != "asyncio":
+        if name not in self.actions:
             return None
         meta_path = sys.meta_path
         later = meta_path[meta_path.index(self) + 1:] if self in meta_path else meta_path
@@ -148,44 +198,76 @@ class _AsyncioFinder:
                 spec = find_spec(name, path, target)
                 if spec is not None:
                     if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                        self.loader = spec.loader
+                        self.loaders[name] = spec.loader
                         spec.loader = self
                     return spec
         except BaseException as exc:
-            self._disarm()
-            _warn("asyncio import hook failed: %s: %s" % (type(exc).__name__, exc))
-        # Let the normal machinery find asyncio (unpatched) on its own.
+            self.actions.pop(name, None)
+            self._disarm_if_done()
+            _warn("%s import hook failed: %s: %s" % (name, type(exc).__name__, exc))
+        # Let the normal machinery find the module (unchanged) on its own.
         return None
 
     def create_module(self, spec):
-        return self.loader.create_module(spec)
+        return self.loaders[spec.name].create_module(spec)
 
     def exec_module(self, module):
-        # Disarmed here, not when asyncio is merely found: importlib.util.
-        # find_spec("asyncio") must not cost the program its patch.
-        self._disarm()
-        self.loader.exec_module(module)
+        name = module.__spec__.name
+        loader = self.loaders.pop(name)
+        # Unwatched here, not when the module is merely found:
+        # importlib.util.find_spec("asyncio") must not cost the program its
+        # patch.  Before executing: the module may import itself again.
+        action = self.actions.pop(name, None)
+        self._disarm_if_done()
+        loader.exec_module(module)
         # Leave no trace of ourselves in the module's import metadata.
-        module.__loader__ = self.loader
-        if module.__spec__ is not None:
-            module.__spec__.loader = self.loader
-        _patch_now()
+        module.__loader__ = loader
+        module.__spec__.loader = loader
+        if action is not None:
+            action(module)
 
-    def _disarm(self):
-        # Replace sys.meta_path instead of mutating it: another thread may be
-        # iterating it.
-        sys.meta_path = [f for f in sys.meta_path if f is not self]
+    def _disarm_if_done(self):
+        if not self.actions:
+            # Replace sys.meta_path instead of mutating it: another thread
+            # may be iterating it.
+            sys.meta_path = [f for f in sys.meta_path if f is not self]
+
+
+_hook = _ImportHook()
+# The warning an unrecognised TASKGROUP_PATCH deserves, until it is said.
+_complaint = None
 
 
 def _arm():
+    """Patch asyncio when it is imported, and adapt libraries on 3.8-3.10."""
     if "asyncio" in sys.modules:
         _patch_now()
-    elif not any(isinstance(f, _AsyncioFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AsyncioFinder())
+    else:
+        _hook.watch("asyncio", _patch_now)
+    if sys.version_info < (3, 11):
+        _watch_libraries()
+
+
+def _watch_libraries():
+    for name in _ADAPTED_MODULES:
+        if name in sys.modules:
+            _adapt(sys.modules[name])
+        elif name not in _hook.actions:
+            _hook.watch(name, _adapt)
+
+
+def _start():
+    global _complaint
+    patch, _complaint = _setting()
+    if patch:
+        _arm()
+    elif _complaint is not None:
+        # Said where the setting takes effect, when asyncio is imported: not
+        # at every start of pip or of a program that never uses asyncio.
+        _hook.watch("asyncio", _complain)
 
 
 try:
-    if _enabled():
-        _arm()
+    _start()
 except BaseException as exc:
     _warn("start-up hook failed: %s: %s" % (type(exc).__name__, exc))

@@ -84,7 +84,7 @@ def check():
     else:
         reason = "patch" if wanted else "no patch: switched off"
     print("%s: %s -> %s" % (taskgroup_patch._ENV_VAR, setting, reason))
-    hooked = any(isinstance(f, taskgroup_patch._AsyncioFinder) for f in sys.meta_path)
+    hooked = any(isinstance(f, taskgroup_patch._ImportHook) for f in sys.meta_path)
     pth = not sys.flags.no_site and any(
         os.path.exists(os.path.join(d, "taskgroup_patch.pth")) for d in sys.path)
     print("start-up hook (.pth): %s" % (
