@@ -261,15 +261,24 @@ def test_missing_script_exits_2_with_one_line(work):
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("args", [[], ["--bogus"], ["-x", "prog.py"], ["-m"], ["--"]],
-                         ids=["no-args", "unknown-long", "unknown-short", "m-without-module",
-                              "only-separator"])
+@pytest.mark.parametrize("args", [["--bogus"], ["-x", "prog.py"], ["-m"], ["-c"], ["--"],
+                                  ["--verbose"], ["--check", "prog.py"], ["--check", "-c", "1"]],
+                         ids=["unknown-long", "unknown-short", "m-without-module",
+                              "c-without-code", "only-separator", "verbose-alone",
+                              "check-with-script", "check-with-code"])
 def test_usage_errors_exit_2_with_one_line(work, args):
     write(work / "prog.py", "print('must not run')\n")
     result = cli(*args, cwd=str(work))
     assert result.returncode == 2
     assert one_line(result).startswith("python -m taskgroup_patch: error:")
     assert result.stdout == ""
+
+
+def test_no_arguments_print_the_usage_and_exit_2(work):
+    result = cli(cwd=str(work))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: python -m taskgroup_patch")
+    assert result.stderr == cli("--help").stdout
 
 
 def test_double_dash_ends_options(work):
@@ -334,7 +343,80 @@ def test_module_with_a_missing_dependency_shows_the_traceback(work):
         "ModuleNotFoundError: No module named 'not_installed_dependency_xyz'\n")
 
 
-# -- --help, --version, --check ---------------------------------------------------
+# -- -c code ------------------------------------------------------------------------
+
+SHOW_CODE = SHOW.replace('__spec__ and __spec__.name', '__spec__')
+
+
+def test_code_runs_like_python_dash_c(work):
+    args = ["a", "--b", "-c", "x y"]
+    ours = show(cli("-c", SHOW_CODE, *args, cwd=str(work)))
+    theirs = show(plain("-c", SHOW_CODE, *args, cwd=str(work)))
+    assert ours["argv"] == ["-c"] + args
+    assert ours["path0"] == ""
+    for key in ("argv", "path0", "name", "is_main", "spec"):
+        assert ours[key] == theirs[key], key
+    assert ours["taskgroup"] == OURS
+
+
+def test_code_attached_to_the_option_runs_too(work):
+    result = cli("-cimport sys; print(sys.argv)", "x", cwd=str(work))
+    assert (result.stdout, result.stderr) == ("['-c', 'x']\n", "")
+
+
+def test_code_imports_from_the_current_directory(work):
+    write(work / "cwd" / "helper.py", "WHERE = 'current directory'\n")
+    result = cli("-c", "import helper; print(helper.WHERE)", cwd=str(work / "cwd"))
+    assert (result.stdout, result.stderr) == ("current directory\n", "")
+
+
+@pytest.mark.parametrize("body", [
+    "import sys; sys.exit(4)", "raise SystemExit('bye now')", "pass",
+    "def f():\n    raise ValueError('boom')\nf()", "1/",
+])
+def test_code_exit_status_and_traceback_are_pythons(work, body):
+    ours, theirs = cli("-c", body, cwd=str(work)), plain("-c", body, cwd=str(work))
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode, theirs.stdout, theirs.stderr)
+
+
+def test_code_stops_option_parsing(work):
+    result = cli("-c", "import sys; print(sys.argv)", "--check", "-m", "x", cwd=str(work))
+    assert (result.stdout, result.stderr) == ("['-c', '--check', '-m', 'x']\n", "")
+
+
+EXCEPT_STAR = """
+try:
+    raise ExceptionGroup("two", [ValueError(1), KeyError(2)])
+except* ValueError as group:
+    print("values", [repr(e) for e in group.exceptions])
+except* KeyError as group:
+    print("keys", [repr(e) for e in group.exceptions])
+"""
+
+
+def except_star_supported():
+    if NATIVE:
+        return True
+    try:
+        import taskgroup_patch._exceptstar  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not except_star_supported(),
+                    reason="this version of the package has no except* support")
+@pytest.mark.parametrize("how", ["-c", "script"])
+def test_except_star_in_code_and_scripts(work, how):
+    if how == "-c":
+        result = cli("-c", EXCEPT_STAR, cwd=str(work))
+    else:
+        result = cli(str(write(work / "star.py", EXCEPT_STAR)), cwd=str(work))
+    assert (result.stdout, result.stderr) == ("values ['ValueError(1)']\nkeys ['KeyError(2)']\n", "")
+
+
+# -- --help, --version ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
@@ -342,33 +424,84 @@ def test_help_prints_usage_and_exits_0(flag):
     result = cli(flag)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("usage: python -m taskgroup_patch")
-    assert "-m module" in result.stdout and "--check" in result.stdout
+    for option in ("-m module", "-c code", "--check", "--verbose", "-V, --version"):
+        assert option in result.stdout, option
 
 
-def test_version_prints_the_package_version():
-    result = cli("--version")
+def test_help_gives_the_switch_values_and_says_no_runner_is_needed():
+    text = " ".join(cli("--help").stdout.split())
+    for values in ("0, off, false, no", "1, on, true, yes", "unset or empty"):
+        assert values in text
+    assert "A normal install needs no runner" in text
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_prints_the_package_version(flag):
+    result = cli(flag)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "taskgroup_patch %s\n" % taskgroup_patch.__version__
     assert version("taskgroup-patch") == taskgroup_patch.__version__
 
 
+# -- --check (in this venv; tests/test_check_layouts.py covers install layouts) ----
+
+
+def check_output(*args, **env):
+    result = cli("--check", *args, env=clean_env(**env))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 @pytest.mark.parametrize("switch, patched", [(None, PATCHED), ("1", True), ("0", False)])
 def test_check_says_what_is_patched_and_why(switch, patched):
-    result = cli("--check", env=clean_env(TASKGROUP_PATCH=switch))
-    assert (result.returncode, result.stderr) == (0, "")
-    assert "TASKGROUP_PATCH" in result.stdout
-    assert ("  asyncio.TaskGroup -> %s.TaskGroup\n" % OURS in result.stdout) is patched
-    assert ("nothing is replaced" in result.stdout) is not patched
+    result = check_output(TASKGROUP_PATCH=switch)
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "taskgroup_patch %s on CPython %s (%s)" % (
+        taskgroup_patch.__version__, "%d.%d.%d" % sys.version_info[:3], sys.executable)
+    assert lines[1] == "package: %s" % os.path.dirname(taskgroup_patch.__file__)
+    assert "start-up hook (.pth): runs at every start here" in lines
+    assert ("asyncio: patched in a plain run:" in lines) is patched
+    assert ("asyncio: not patched in a plain run; the runner and install() patch:"
+            in lines) is not patched
+    assert "TaskGroup" in result.stdout
     if switch == "0":
-        assert "off" in result.stdout
+        assert "TASKGROUP_PATCH: '0' -> no patch (switched off" in result.stdout
     elif switch is None and not patched:
-        assert "3.11" in result.stdout  # says why: native asyncio
+        assert "asyncio is native on 3.11+" in result.stdout
 
 
-def test_check_with_a_bad_value_warns_once():
-    result = cli("--check", env=clean_env(TASKGROUP_PATCH="maybe"))
-    assert result.returncode == 0
-    assert len(result.stderr.splitlines()) == 1, result.stderr
+def test_check_fits_on_a_screen_and_verbose_lists_every_replacement():
+    short = check_output().stdout.splitlines()
+    assert len(short) <= 15, short
+    assert not any(" -> taskgroup_patch." in line for line in short)
+    full = check_output("--verbose").stdout
+    assert full.startswith("\n".join(short) + "\nevery replacement")
+    assert "  asyncio.TaskGroup -> %s.TaskGroup\n" % OURS in full
+    assert check_output("-v").stdout == full
+
+
+def test_check_reports_except_star_and_libraries():
+    lines = check_output().stdout.splitlines()
+    assert sum(line.startswith("except*:") for line in lines) == 1
+    assert sum(line.startswith("libraries:") for line in lines) == 1
+
+
+@pytest.mark.parametrize("value", ["maybe", " ON-ish"])
+def test_check_names_a_bad_value_and_the_accepted_ones(value):
+    result = check_output(TASKGROUP_PATCH=value)
+    (line,) = [line for line in result.stdout.splitlines()
+               if line.startswith("TASKGROUP_PATCH:")]
+    assert line.startswith("TASKGROUP_PATCH: %r is not a valid value" % value)
+    assert "1/on/true/yes" in line and "0/off/false/no" in line
+    # The hook's own warning, when asyncio is imported, at most once.
+    assert len(result.stderr.splitlines()) <= 1, result.stderr
+
+
+def test_check_says_the_empty_value_is_the_default():
+    result = check_output(TASKGROUP_PATCH="")
+    assert "TASKGROUP_PATCH: '' (empty: the default) -> " in result.stdout
+    assert result.stderr == ""
 
 
 # -- patching, and what children inherit -------------------------------------------

@@ -4,8 +4,12 @@ the class before asyncio was patched)."""
 
 import asyncio
 import concurrent.futures
+import copy
 import pickle
+import socket
+import sys
 import threading
+import traceback
 
 import pytest
 
@@ -87,14 +91,46 @@ def test_raised_error_is_every_timeout_error(source):
     assert type(exc).__name__ == "TimeoutError"
 
 
-def test_class_relations():
-    for cls in (asyncio.TimeoutError, asyncio.exceptions.TimeoutError,
-                concurrent.futures.TimeoutError):
-        assert issubclass(cls, TimeoutError)
-    assert asyncio.exceptions.TimeoutError is asyncio.TimeoutError
-    assert concurrent.futures.TimeoutError is asyncio.TimeoutError
-    assert concurrent.futures._base.TimeoutError is asyncio.TimeoutError
+def test_public_names_are_the_builtin():
+    # 3.11's aliases.
+    assert asyncio.TimeoutError is TimeoutError
+    assert asyncio.exceptions.TimeoutError is TimeoutError
+    assert concurrent.futures.TimeoutError is TimeoutError
     assert "TimeoutError" in asyncio.__all__
+    assert "TimeoutError" in asyncio.exceptions.__all__
+    assert "TimeoutError" in concurrent.futures.__all__
+
+
+def test_a_plain_builtin_timeout_error_is_caught_by_the_asyncio_clause():
+    # aiotools raises the builtin and catches asyncio.TimeoutError.
+    async def main():
+        try:
+            raise TimeoutError("plain")
+        except asyncio.TimeoutError as exc:
+            return exc
+
+    assert asyncio.run(main()).args == ("plain",)
+    try:
+        raise TimeoutError
+    except concurrent.futures.TimeoutError:
+        pass
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10),
+                    reason="socket.timeout became the builtin TimeoutError in 3.10")
+def test_a_socket_timeout_is_caught_by_the_asyncio_clause():
+    a, b = socket.socketpair()
+    with a, b:
+        a.settimeout(0.01)
+        with pytest.raises(asyncio.TimeoutError):
+            a.recv(1)
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_a_timeout_prints_as_the_builtin(source):
+    exc = _raised(source)
+    assert traceback.format_exception_only(type(exc), exc) == ["TimeoutError\n"]
+    assert repr(exc) == "TimeoutError()"
 
 
 def test_asyncio_timeout_error_raised_by_hand_is_caught_by_the_builtin_clause():
@@ -105,13 +141,15 @@ def test_asyncio_timeout_error_raised_by_hand_is_caught_by_the_builtin_clause():
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
-def test_timeout_errors_pickle(source):
+def test_timeout_errors_pickle_and_copy_as_the_builtin(source):
     exc = _raised(source)
     exc.__cause__ = exc.__context__ = None
     exc.__traceback__ = None
-    again = pickle.loads(pickle.dumps(exc))
-    assert type(again) is type(exc)
-    assert again.args == exc.args
+    exc.note = "kept"
+    for again in (pickle.loads(pickle.dumps(exc)), copy.copy(exc)):
+        assert type(again) is TimeoutError
+        assert again.args == exc.args
+        assert again.note == "kept"
 
 
 # Protocols 0-2 pickle the builtin TimeoutError as Python 2's
@@ -182,7 +220,7 @@ def test_run_coroutine_threadsafe_result_timeout_from_another_thread():
     for exc in outcome.values():
         assert isinstance(exc, TimeoutError)
         again = pickle.loads(pickle.dumps(exc))
-        assert type(again) is type(exc)
+        assert type(again) is TimeoutError
 
 
 def test_executor_future_and_as_completed_timeouts():
@@ -261,3 +299,58 @@ def test_class_taken_before_the_patch_still_catches():
     lines = result.stdout.splitlines()
     assert lines[-1] == "patched: %s" % PATCHED
     assert len([line for line in lines if line.startswith("caught ")]) == 8, lines
+
+
+def test_concurrent_futures_class_taken_before_asyncio_still_catches():
+    # The usual way to hold an old class: a module imported before asyncio
+    # (whose import patches) took it from concurrent.futures.
+    result = run_python(code="""
+        from concurrent.futures import TimeoutError as Old
+        import concurrent.futures
+        import threading
+
+        import asyncio
+
+        caught = []
+        gate = threading.Event()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(gate.wait, 5)
+            for wait in (lambda: future.result(0.01),
+                         lambda: future.exception(0.01),
+                         lambda: list(concurrent.futures.as_completed([future], 0.01)),
+                         lambda: list(pool.map(gate.wait, [5], timeout=0.01))):
+                try:
+                    wait()
+                except Old as exc:
+                    caught.append(isinstance(exc, TimeoutError))
+            gate.set()
+
+        async def forever():
+            await asyncio.get_running_loop().create_future()
+
+        async def expire_timeout():
+            async with asyncio.timeout(0.01):
+                await forever()
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            for wait in (expire_timeout(), asyncio.wait_for(forever(), 0.01)):
+                try:
+                    await wait
+                except Old as exc:
+                    caught.append(isinstance(exc, TimeoutError))
+            remote = asyncio.run_coroutine_threadsafe(asyncio.sleep(1), loop)
+            def in_thread():
+                try:
+                    remote.result(0.01)
+                except Old as exc:
+                    caught.append(isinstance(exc, TimeoutError))
+            await loop.run_in_executor(None, in_thread)
+            remote.cancel()
+            await asyncio.sleep(0)
+
+        asyncio.run(main())
+        print(caught)
+        """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[True,"] + ["True,"] * 5 + ["True]"], result.stdout

@@ -93,3 +93,34 @@ def test_a_cancelled_wait_cancels_the_awaited_task():
         return inner.cancelled()
 
     assert asyncio.run(main()) is True
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 10), reason="3.10 removed the loop argument")
+def test_loop_argument_is_accepted_with_a_deprecation_warning():
+    async def main():
+        loop = asyncio.get_running_loop()
+        with pytest.warns(DeprecationWarning) as record:
+            result = await asyncio.wait_for(asyncio.sleep(0, "done"), 1, loop=loop)
+        with pytest.warns(DeprecationWarning), pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.sleep(1), 0.01, loop=loop)
+        return result, record
+
+    result, record = asyncio.run(main())
+    assert result == "done"
+    assert [str(w.message) for w in record] == [
+        "The loop argument is deprecated since Python 3.8, "
+        "and scheduled for removal in Python 3.10."]
+    assert record[0].filename == __file__
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="3.8 and 3.9 still take a loop")
+def test_loop_argument_is_refused():
+    async def main():
+        coro = asyncio.sleep(0)
+        try:
+            with pytest.raises(TypeError, match="unexpected keyword argument 'loop'"):
+                await asyncio.wait_for(coro, 1, loop=asyncio.get_running_loop())
+        finally:
+            coro.close()
+
+    asyncio.run(main())

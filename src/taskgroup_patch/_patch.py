@@ -70,8 +70,12 @@ def _install_backport():
     if sys.version_info < (3, 10):
         _set_everywhere("ensure_future", tasks.ensure_future, asyncio, asyncio.tasks)
 
-    _set_everywhere("TimeoutError", timeouts.TimeoutError, asyncio, asyncio.exceptions,
-                    concurrent.futures, concurrent.futures._base)
+    # 3.11's aliases: the public names are the builtin.  concurrent.futures'
+    # raise sites (Future.result/exception, as_completed) read _base's global,
+    # which becomes the class that all the old names' holders catch too.
+    _set_everywhere("TimeoutError", builtins.TimeoutError,
+                    asyncio, asyncio.exceptions, concurrent.futures)
+    _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
     _set_everywhere("BrokenBarrierError", locks.BrokenBarrierError,
                     asyncio, asyncio.exceptions)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
@@ -96,8 +100,24 @@ def _install_newer_semantics():
             _set(asyncio, name, getattr(module, name))
     _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
     _set_everywhere("run", runners.run, asyncio, asyncio.runners)
+    _install_event_loop_name(asyncio)
     _extend_all(asyncio.runners, ("Runner",))
     _extend_all(asyncio, ("Runner",) + taskgroups.__all__ + timeouts.__all__)
+
+
+def _install_event_loop_name(asyncio):
+    # 3.13's name for the loop class that new_event_loop() makes by default.
+    if sys.platform == "win32":
+        import asyncio.windows_events as platform_events
+        loop_class = platform_events.ProactorEventLoop
+    else:
+        import asyncio.unix_events as platform_events
+        loop_class = platform_events.SelectorEventLoop
+    if hasattr(platform_events, "EventLoop"):
+        return
+    _set_everywhere("EventLoop", loop_class, asyncio, platform_events)
+    _extend_all(platform_events, ("EventLoop",))
+    _extend_all(asyncio, ("EventLoop",))
 
 
 def _set(owner, name, value):

@@ -7,6 +7,8 @@ import asyncio.exceptions
 import asyncio.tasks
 import builtins
 import concurrent.futures
+import sys
+import warnings
 from types import TracebackType
 from typing import Optional, Type
 
@@ -15,31 +17,32 @@ from exceptiongroup import ExceptionGroup
 from taskgroup_patch import tasks
 
 __all__ = ("Timeout", "timeout", "timeout_at")
-# wait_for is asyncio.tasks' name and TimeoutError asyncio.exceptions'; they
-# live here because 3.12 rebuilt wait_for on timeout(), and TimeoutError is
-# what both raise.  _patch installs them on 3.8-3.10 only.
+# wait_for is asyncio.tasks' name; it lives here because 3.12 rebuilt it on
+# timeout().  TimeoutError is the class that both raise.  _patch installs
+# them on 3.8-3.10 only.
 
 
-def _timeout_error_class():
+if sys.version_info >= (3, 11):
+    TimeoutError = builtins.TimeoutError
+else:
     # 3.11 made asyncio.TimeoutError and concurrent.futures.TimeoutError
-    # aliases of the builtin.  Aliasing on 3.8-3.10 would break code that took
-    # the old classes before the patch (``from asyncio import TimeoutError``
-    # in a module imported early, or asyncio's own internals), so instead one
-    # class derives from all three: every ``except`` clause, old or new,
-    # catches what asyncio raises.
-    bases = [builtins.TimeoutError]
-    for old in (asyncio.exceptions.TimeoutError, concurrent.futures.TimeoutError):
-        if old not in bases and not issubclass(builtins.TimeoutError, old):
-            bases.append(old)
-    if len(bases) == 1:
-        return builtins.TimeoutError
-    return type("TimeoutError", tuple(bases), {
-        "__module__": "asyncio.exceptions",
-        "__doc__": "The operation exceeded the given deadline.",
-    })
+    # aliases of the builtin, and _patch does the same here.  Code may still
+    # hold the old classes (``from concurrent.futures import TimeoutError``
+    # in a module imported before asyncio), so what asyncio and
+    # concurrent.futures raise on a timeout is this class, which derives from
+    # the builtin and from both old ones: every ``except`` clause catches it.
+    class TimeoutError(builtins.TimeoutError, asyncio.exceptions.TimeoutError,
+                       concurrent.futures.TimeoutError):
+        """Timeout expired."""
 
+        # Named as the builtin, so tracebacks read "TimeoutError: ..." as on
+        # 3.11; it is not reachable under that name, so it pickles (and
+        # copies) as the builtin, which every reader of the pickle has.
+        __module__ = "builtins"
 
-TimeoutError = _timeout_error_class()
+        def __reduce__(self):
+            return (builtins.TimeoutError,) + super().__reduce__()[1:]
+
 
 _CancelledError = asyncio.exceptions.CancelledError
 _current_task = asyncio.tasks.current_task
@@ -217,6 +220,21 @@ async def wait_for(fut, timeout):
     deadline = None if timeout is None else _get_running_loop().time() + timeout
     async with Timeout(deadline):
         return await fut
+
+
+if sys.version_info < (3, 10):
+    _wait_for = wait_for
+
+    async def wait_for(fut, timeout, *, loop=None):  # noqa: F811
+        # 3.8 and 3.9 still take a loop, with a DeprecationWarning; 3.10
+        # removed it.  The running loop is the only one a wait can use.
+        if loop is not None:
+            warnings.warn("The loop argument is deprecated since Python 3.8, "
+                          "and scheduled for removal in Python 3.10.",
+                          DeprecationWarning, stacklevel=2)
+        return await _wait_for(fut, timeout)
+
+    wait_for.__doc__ = _wait_for.__doc__
 
 
 async def _cancel_and_wait(fut):
