@@ -274,6 +274,40 @@ def test_bad_value_warns_one_line_then_keeps_the_default(value):
     assert out["taskgroup"] == expected_taskgroup(PATCHED)
 
 
+BOGUS_WARNING = ("taskgroup_patch: ignoring TASKGROUP_PATCH='bogus' "
+                 "(expected one of 1/on/true/yes or 0/off/false/no)\n")
+
+
+def imports_asyncio(*args):
+    result = run_python("-X", "importtime", *args, env=clean_env(TASKGROUP_PATCH="0"),
+                        timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    return any(line.split("|")[-1].strip() == "asyncio" for line in result.stderr.splitlines())
+
+
+@pytest.mark.parametrize("args", [["-c", "pass"], ["-c", "import json, sys"],
+                                  ["-m", "pip", "--version"]], ids=["pass", "json", "pip"])
+def test_bad_value_is_not_said_where_asyncio_is_not_imported(args):
+    # pip 23.0 (what ensurepip gives 3.8-3.10 here) imports asyncio through
+    # its vendored tenacity; newer pips do not.  Where it does, it is told.
+    expected = BOGUS_WARNING if imports_asyncio(*args) else ""
+    result = run_python(*args, env=clean_env(TASKGROUP_PATCH="bogus"), timeout=TIMEOUT)
+    assert (result.returncode, result.stderr) == (0, expected)
+
+
+def test_bad_value_is_said_once_where_asyncio_is_imported():
+    env = clean_env(TASKGROUP_PATCH="bogus")
+    # Once per process tree: not again in a child that imports asyncio too.
+    code = """
+    import asyncio, subprocess, sys
+    subprocess.run([sys.executable, "-c", "import asyncio"], check=True)
+    import importlib; importlib.reload(asyncio)
+    """
+    result = run_python(code=code, env=env, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == BOGUS_WARNING
+
+
 # -- 4. -I and -S --------------------------------------------------------------
 
 
