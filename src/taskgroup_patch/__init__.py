@@ -90,8 +90,10 @@ _OFF = ("0", "off", "false", "no")
 
 # Modules that take back their own cancellations only on 3.11+ (by testing
 # sys.version_info); taskgroup_patch._adapters adapts each right after its
-# first import on 3.8-3.10.
-_ADAPTED_MODULES = ()
+# first import on 3.8-3.10.  Each is the module that holds the decision:
+# anyio's asyncio backend (imported when anyio first runs on asyncio),
+# async-timeout, and aiohttp's helpers (TimerContext, ceil_timeout).
+_ADAPTED_MODULES = ("anyio._backends._asyncio", "async_timeout", "aiohttp.helpers")
 
 
 def _warn(message):

@@ -1,0 +1,86 @@
+"""Libraries that take back their own cancellations only on Python 3.11+.
+
+anyio, async-timeout and aiohttp cancel a task to enforce a deadline and
+then withdraw that request with ``Task.uncancel()``, but they decide by
+``sys.version_info`` whether to, so on 3.8-3.10 they never would, and the
+patched task's ``cancelling()`` would stay raised.  Each module here knows
+one library's code shapes and makes its 3.11+ path run; the start-up hook
+calls adapt() right after the library module named in
+``taskgroup_patch._ADAPTED_MODULES`` is first executed.  Nothing here ever
+imports a library.
+
+``TASKGROUP_PATCH_ADAPT=0`` (or off/false/no) leaves every library as it is,
+while asyncio is still patched.  status() says what happened, for
+``python -m taskgroup_patch --check``.
+"""
+
+import importlib
+import os
+import sys
+
+from taskgroup_patch._adapters._rederive import Unrecognised
+
+ENV_VAR = "TASKGROUP_PATCH_ADAPT"
+_OFF = ("0", "off", "false", "no")
+
+# Watched module -> (library, adapter module in this package).  The keys are
+# also taskgroup_patch._ADAPTED_MODULES, which must not import this module.
+ADAPTERS = {
+    "anyio._backends._asyncio": ("anyio", "anyio"),
+    "async_timeout": ("async-timeout", "async_timeout"),
+    "aiohttp.helpers": ("aiohttp", "aiohttp"),
+}
+
+# Watched module -> what became of it: "adapted: ...", "left alone: ...".
+_outcomes = {}
+
+
+def adapt(module) -> None:
+    """Adapt a just-imported library module of ADAPTERS, if it is one we know.
+
+    An unrecognised shape is left alone, silently; status() reports it.
+    """
+    name = module.__name__
+    if name not in ADAPTERS or name in _outcomes:
+        return
+    if os.environ.get(ENV_VAR, "").strip().lower() in _OFF:
+        _outcomes[name] = "left alone: %s=%s" % (ENV_VAR, os.environ[ENV_VAR])
+        return
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None or not hasattr(asyncio.Task, "uncancel"):
+        _outcomes[name] = "left alone: asyncio is not patched"
+        return
+    adapter = importlib.import_module("taskgroup_patch._adapters." + ADAPTERS[name][1])
+    try:
+        how = adapter.adapt(module)
+    except Unrecognised as exc:
+        _outcomes[name] = "left alone: layout not recognised (%s)" % exc
+    else:
+        _outcomes[name] = "adapted: " + how
+
+
+def _version(library):
+    # Asked only here: importlib.metadata costs milliseconds, adapt() nothing.
+    from importlib import metadata
+
+    try:
+        return metadata.version(library)
+    except Exception:  # not installed as a distribution, or broken metadata
+        return "?"
+
+
+def status() -> "list[str]":
+    """Lines saying, per library, what was adapted in this process and how."""
+    if sys.version_info >= (3, 11):
+        return ["libraries: nothing to adapt on Python 3.11+ (they take back "
+                "their cancellations themselves)"]
+    lines = []
+    for name, (library, _) in ADAPTERS.items():
+        outcome = _outcomes.get(name)
+        if outcome is None:
+            outcome = ("not imported in this process" if name not in sys.modules
+                       else "left alone: the patch is not armed in this process")
+            lines.append("%s (%s): %s" % (library, name, outcome))
+        else:
+            lines.append("%s %s (%s): %s" % (library, _version(library), name, outcome))
+    return lines

@@ -1,0 +1,205 @@
+"""Recompile a library's own code as it reads on Python 3.11.
+
+The adapted libraries choose between two code paths with comparisons such
+as ``sys.version_info >= (3, 11)``.  Rather than rewriting their 3.11+
+branch in this package, we take the library's own source, replace each such
+comparison with the value it has on 3.11, and compile the result with the
+library's globals, its file name and its line numbers: tracebacks still
+point into the library, and nothing of its code is copied here.
+
+Only comparisons of ``sys.version_info`` with a literal ``(3, N)``, N <= 11,
+are folded; later versions (3.12, 3.14, ...) compare the same on 3.8-3.10
+as on 3.11 and are left to run time.  Each caller states the comparisons it
+expects to find; any other shape raises Unrecognised and changes nothing.
+"""
+
+import __future__
+import ast
+import inspect
+import operator
+
+_ON_311 = (3, 11)
+
+_OPERATORS = {
+    ast.Lt: ("<", operator.lt),
+    ast.LtE: ("<=", operator.le),
+    ast.Gt: (">", operator.gt),
+    ast.GtE: (">=", operator.ge),
+    ast.Eq: ("==", operator.eq),
+    ast.NotEq: ("!=", operator.ne),
+}
+
+# Every __future__ feature's compiler flag: a recompiled function keeps the
+# ones its module was compiled with (anyio uses ``annotations``).
+_FUTURE_FLAGS = 0
+for _name in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _name).compiler_flag
+del _name
+
+
+class Unrecognised(Exception):
+    """The library's code is not the shape an adapter was written for."""
+
+
+def _version_compared(node):
+    """Return (symbol, function, version) for ``sys.version_info OP (3, N)``."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return None
+    left, (right,) = node.left, node.comparators
+    if not (isinstance(left, ast.Attribute) and left.attr == "version_info"
+            and isinstance(left.value, ast.Name) and left.value.id == "sys"):
+        return None
+    if not (isinstance(right, ast.Tuple) and len(right.elts) == 2
+            and all(isinstance(e, ast.Constant) and type(e.value) is int
+                    for e in right.elts)):
+        return None
+    if type(node.ops[0]) not in _OPERATORS:
+        return None
+    symbol, compare = _OPERATORS[type(node.ops[0])]
+    return symbol, compare, tuple(e.value for e in right.elts)
+
+
+class _FoldVersionChecks(ast.NodeTransformer):
+    """Replace each version comparison with its value on 3.11."""
+
+    def __init__(self):
+        self.found = []  # "OP (3, N)" for each comparison, in source order
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        compared = _version_compared(node)
+        if compared is None:
+            return node
+        symbol, compare, version = compared
+        self.found.append("%s %s" % (symbol, version))
+        if version > _ON_311:
+            return node
+        return ast.copy_location(ast.Constant(compare(_ON_311, version)), node)
+
+
+def version_checks_in(source: str) -> int:
+    """Count the places *source* compares with 3.11 (a cheap fingerprint)."""
+    return source.count("version_info >= (3, 11)") + source.count("version_info < (3, 11)")
+
+
+def module_source(module) -> str:
+    """Return the source the module was executed from, or raise Unrecognised."""
+    try:
+        return inspect.getsource(module)
+    except (OSError, TypeError) as exc:
+        raise Unrecognised("no source for %s (%s)" % (module.__name__, exc)) from None
+
+
+def method_as_on_311(cls: type, name: str, expected: "list[str]"):
+    """Return cls.<name> recompiled from its source as it reads on 3.11.
+
+    *expected* lists the version comparisons the method must contain, in
+    order, e.g. [">= (3, 11)"].  The method must be a plain function of the
+    class (no decorator, no closure), so that recompiling it alone is exact.
+    """
+    where = "%s.%s" % (cls.__qualname__, name)
+    function = cls.__dict__.get(name)
+    if not inspect.isfunction(function):
+        raise Unrecognised("%s is not a plain function" % where)
+    code = function.__code__
+    if code.co_freevars:
+        # super() or a closure: a recompiled copy could not share its cells.
+        raise Unrecognised("%s uses a closure" % where)
+    try:
+        lines, first = inspect.getsourcelines(function)
+    except (OSError, TypeError) as exc:
+        raise Unrecognised("no source for %s (%s)" % (where, exc)) from None
+
+    # Parse the indented method under an "if 1:" so no dedenting is needed
+    # (a string literal in it may start at column 0).
+    tree = ast.parse("if 1:\n" + "".join(lines))
+    definition = tree.body[0].body[0]
+    if (not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef))
+            or definition.name != name or definition.decorator_list):
+        raise Unrecognised("%s is not a plain def in its source" % where)
+    folder = _FoldVersionChecks()
+    definition = folder.visit(definition)
+    if folder.found != expected:
+        raise Unrecognised("%s compares sys.version_info as %s, expected %s"
+                           % (where, folder.found, expected))
+    ast.increment_lineno(definition, first - 2)
+    module = ast.Module(body=[definition], type_ignores=[])
+    compiled = compile(module, code.co_filename, "exec",
+                       flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+    namespace = {}
+    exec(compiled, function.__globals__, namespace)
+    replacement = namespace[name]
+
+    # No name the original lacks (folding may drop some, with the branch it
+    # decided): a class-private name, mangled only inside a class body,
+    # would show up here.
+    if set(replacement.__code__.co_names) - set(code.co_names):
+        raise Unrecognised("%s does not recompile to the same names" % where)
+    replacement.__qualname__ = function.__qualname__
+    replacement.__doc__ = function.__doc__
+    replacement.__dict__.update(function.__dict__)
+    return replacement
+
+
+def _bound_names(statements):
+    """Names a block of top-level statements binds, or None if unsure."""
+    names = set()
+    for node in statements:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            names.update(t.id for t in node.targets)
+        elif not isinstance(node, (ast.Pass, ast.Expr)):
+            return None
+    return names
+
+
+def run_branch_as_on_311(module, expected_names: "set[str]") -> None:
+    """Run the module's top-level ``if sys.version_info >= (3, 11):`` body.
+
+    The module must have exactly one such block, binding exactly
+    *expected_names* (checked before anything runs); the body then runs in
+    the module's own namespace, as it would have on 3.11, and rebinds them.
+    """
+    source = module_source(module)
+    tree = ast.parse(source, module.__file__)
+    branches = []
+    futures = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            futures.append(node)
+        elif isinstance(node, ast.If):
+            compared = _version_compared(node.test)
+            if compared is not None and compared[0] == ">=" and compared[2] == _ON_311:
+                branches.append(node)
+    if len(branches) != 1:
+        raise Unrecognised("%s has %d top-level 3.11 branches, expected 1"
+                           % (module.__name__, len(branches)))
+    body = branches[0].body
+    bound = _bound_names(body)
+    if bound != set(expected_names):
+        raise Unrecognised("%s's 3.11 branch binds %s, expected %s"
+                           % (module.__name__, sorted(bound or ()), sorted(expected_names)))
+    # The module's own __future__ imports first, so the body compiles as it did.
+    compiled = compile(ast.Module(body=futures + body, type_ignores=[]),
+                       module.__file__, "exec", dont_inherit=True)
+    exec(compiled, module.__dict__)
+
+
+def replace_methods_as_on_311(module, methods) -> str:
+    """Recompile each (class name, method name, expected checks) of *module*.
+
+    All are recompiled before any is installed, so an unrecognised one
+    leaves the module untouched.  Returns what was replaced, for status().
+    """
+    replacements = []
+    for class_name, name, expected in methods:
+        cls = module.__dict__.get(class_name)
+        if not isinstance(cls, type):
+            raise Unrecognised("%s has no class %s" % (module.__name__, class_name))
+        replacements.append((cls, name, method_as_on_311(cls, name, expected)))
+    for cls, name, replacement in replacements:
+        setattr(cls, name, replacement)
+    return ", ".join("%s.%s" % (cls.__name__, name) for cls, name, _ in replacements)
