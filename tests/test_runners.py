@@ -1,4 +1,4 @@
-"""asyncio.Runner and asyncio.run() with 3.13 semantics, plain asyncio names."""
+"""asyncio.Runner and asyncio.run() with 3.14 semantics, plain asyncio names."""
 
 import asyncio
 import contextvars
@@ -146,16 +146,43 @@ def test_closed_runner_refuses_work():
             pass  # pragma: no cover
 
 
-@pytest.mark.parametrize("value", [123, None, "coro"])
-def test_only_coroutines_are_accepted(value):
-    if value == "coro":
+newer_run_skip = pytest.mark.skipif(
+    sys.version_info[:2] in ((3, 11), (3, 12), (3, 13)),
+    reason="run() and Runner.run() take any awaitable since 3.14")
+
+
+@newer_run_skip
+@pytest.mark.parametrize("value", [123, None, "function"])
+def test_only_awaitables_are_accepted(value):
+    if value == "function":
         def value():
-            return forever()  # a function, not a coroutine
+            return forever()  # a function, not an awaitable
     with asyncio.Runner() as runner:
-        with pytest.raises(ValueError, match="a coroutine was expected"):
+        with pytest.raises(TypeError, match="a coroutine or an awaitable is required"):
             runner.run(value)
-    with pytest.raises(ValueError, match="a coroutine was expected"):
+    with pytest.raises(TypeError, match="a coroutine or an awaitable is required"):
         asyncio.run(value)
+
+
+class Answer:
+    """An awaitable that is not a coroutine."""
+
+    def __await__(self):
+        yield from asyncio.sleep(0).__await__()
+        return var.get()
+
+
+@newer_run_skip
+def test_run_accepts_any_awaitable():
+    with asyncio.Runner() as runner:
+        future = runner.get_loop().create_future()
+        future.set_result("future")
+        assert runner.run(future) == "future"
+        # Awaited by a task in the runner's context, as a coroutine would be.
+        assert runner.run(Answer()) == "unset"
+        runner.run(set_var("set"), context=None)
+        assert runner.run(Answer()) == "set"
+    assert asyncio.run(Answer()) == "unset"
 
 
 def test_runner_run_inside_a_running_loop():

@@ -3,6 +3,7 @@ subclasses -- with plain asyncio names, as 3.11+ code writes them."""
 
 import asyncio
 import contextvars
+import gc
 import sys
 import unittest
 
@@ -629,3 +630,148 @@ def test_nested_timeouts_inside_a_foreign_task():
 
     assert run_in_new_loop(main, task_factory=foreign_factory) == "after"
     assert inner_saw == [True]
+
+
+# --- create_task(coro, **kwargs) (3.14), get_context() (3.12), repr ----------
+
+newer_create_task_skip = pytest.mark.skipif(
+    sys.version_info[:2] in ((3, 11), (3, 12), (3, 13)),
+    reason="create_task() passes any keyword on since 3.14")
+
+CREATE_TASK_WAYS = ["loop.create_task", "asyncio.create_task", "TaskGroup.create_task"]
+
+
+async def create_with(how, coro, **kwargs):
+    """Create a task the way *how* says, await it, return it.
+
+    If creating it fails, the coroutine is closed (asyncio leaves that to
+    the caller) and the error raised as it is.
+    """
+    failure = None
+    try:
+        if how == "loop.create_task":
+            task = asyncio.get_running_loop().create_task(coro, **kwargs)
+        elif how == "asyncio.create_task":
+            task = asyncio.create_task(coro, **kwargs)
+        else:
+            async with asyncio.TaskGroup() as tg:
+                try:
+                    task = tg.create_task(coro, **kwargs)
+                except TypeError as exc:
+                    failure = exc  # raised here, it would come out in a group
+            if failure is not None:
+                raise failure
+    except TypeError:
+        coro.close()
+        raise
+    finally:
+        failure = None
+    await task
+    return task
+
+
+@newer_create_task_skip
+@pytest.mark.parametrize("how", CREATE_TASK_WAYS)
+def test_create_task_passes_keywords_to_the_task_factory(how):
+    received = []
+
+    def factory(loop, coro, **kwargs):
+        if "flavour" in kwargs:  # not the loop's own tasks at shutdown
+            received.append(sorted(kwargs))
+            del kwargs["flavour"]
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    async def main():
+        asyncio.get_running_loop().set_task_factory(factory)
+        ctx = contextvars.copy_context()
+        task = await create_with(how, set_var("x"), name="n", context=ctx, flavour="mint")
+        assert task.get_name() == "n"
+        assert ctx[var] == "x"
+
+    asyncio.run(main())
+    assert received == [["context", "flavour", "name"]]
+
+
+@pytest.mark.parametrize("how", CREATE_TASK_WAYS)
+def test_create_task_keeps_old_two_argument_factories_working(how):
+    # gh-133745: a (loop, coro) factory still works with name= or context=.
+    made = []
+
+    def factory(loop, coro):
+        task = asyncio.Task(coro, loop=loop)
+        made.append(task)
+        return task
+
+    async def main():
+        asyncio.get_running_loop().set_task_factory(factory)
+        task = await create_with(how, set_var("x"), name="named")
+        assert task.get_name() == "named"
+        if sys.version_info >= (3, 11) or isinstance(asyncio.get_running_loop(),
+                                                     asyncio.BaseEventLoop):
+            with pytest.raises(TypeError):
+                # Context needs a factory that takes it.
+                await create_with(how, set_var("y"), context=contextvars.copy_context())
+        return task
+
+    task = asyncio.run(main())
+    assert made[0] is task
+
+
+@newer_create_task_skip
+@pytest.mark.parametrize("how", CREATE_TASK_WAYS)
+def test_unknown_keyword_of_the_default_task_is_a_type_error(how):
+    async def main():
+        with pytest.raises(TypeError, match="flavour"):
+            await create_with(how, set_var("x"), flavour="mint")
+        task = await create_with(how, set_var("x"), name="n")
+        assert task.get_name() == "n"
+
+    asyncio.run(main())
+
+
+@pytest.mark.skipif(sys.version_info[:2] == (3, 11), reason="Task.get_context() is new in 3.12")
+def test_get_context_is_the_context_the_task_runs_in():
+    async def main():
+        ctx = contextvars.copy_context()
+        given = asyncio.create_task(set_var("given"), context=ctx)
+        copied = asyncio.create_task(set_var("copied"))
+        await asyncio.gather(given, copied)
+        assert given.get_context() is ctx
+        assert copied.get_context()[var] == "copied"
+        assert copied.get_context() is copied.get_context()
+        assert var.get() == "unset"
+
+    asyncio.run(main())
+
+
+def test_repr_says_cancelling_while_requests_are_pending():
+    async def main():
+        task = asyncio.create_task(forever())
+        await asyncio.sleep(0)
+        assert repr(task).startswith("<Task pending ")
+        task.cancel()
+        assert repr(task).startswith("<Task cancelling ")
+        task.uncancel()
+        assert repr(task).startswith("<Task pending ")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert repr(task).startswith("<Task cancelled ")
+
+    asyncio.run(main())
+
+
+def test_cancel_of_a_failed_task_silences_its_unretrieved_error(no_asyncio_errors):
+    async def fail():
+        raise ZeroDivisionError
+
+    async def main():
+        task = asyncio.create_task(fail())
+        await asyncio.sleep(0.01)
+        assert task.done()
+        assert task.cancel() is False
+        assert task.cancelling() == 0
+
+    asyncio.run(main())
+    gc.collect()
+    assert no_asyncio_errors.records == []

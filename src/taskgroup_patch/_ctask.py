@@ -1,4 +1,6 @@
-"""Withdrawing a pending cancel from the C task of CPython 3.8-3.10.
+"""What the C task of CPython 3.8-3.10 keeps but does not expose.
+
+Withdrawing a pending cancel:
 
 3.13's ``Task.uncancel()`` clears the task's must-cancel flag when the count
 of cancel requests drops back to zero, so a cancel() that was taken back (a
@@ -7,6 +9,11 @@ The C task of 3.8-3.10 exposes that flag only through the read-only getter
 ``_must_cancel``.  We find the C int behind the getter once, by watching it on
 a probe task, and write it with ctypes.  If the layout is not what we expect,
 nothing is written: the pending cancel is then delivered, as on 3.11/3.12.
+
+Reading the task's context (``Task.get_context()``, 3.12): the C task keeps
+the context it runs in as a struct member without a getter.  We find its
+offset once, on a probe task whose loop is handed that context by the
+task's first ``call_soon``, and read it with ctypes.
 """
 
 import asyncio.futures
@@ -15,9 +22,10 @@ import asyncio.tasks
 _CTask = getattr(asyncio.tasks, "_CTask", None)
 _CFuture = getattr(asyncio.futures, "_CFuture", None)
 
-# Byte offset of the flag inside a C task; None until looked for, -1 if the
-# search or a later check failed.
+# Byte offsets of the must-cancel flag and of the context inside a C task;
+# None until looked for, -1 if the search or a later check failed.
 _offset = None
+_context_offset = None
 
 
 def clear_must_cancel(task):
@@ -43,13 +51,29 @@ def clear_must_cancel(task):
     return True
 
 
+def task_context(task):
+    """Return the contextvars.Context *task* runs in."""
+    global _context_offset
+    if _context_offset is None:
+        _context_offset = _find_context_offset()
+    if _context_offset < 0 or _CTask is None or not isinstance(task, _CTask):
+        raise NotImplementedError("cannot read the context of %r" % (task,))
+    import ctypes
+
+    return ctypes.py_object.from_address(id(task) + _context_offset).value
+
+
 class _ProbeLoop:
     """Just enough of an event loop for the C task's constructor."""
+
+    context = None
 
     def get_debug(self):
         return False
 
     def call_soon(self, callback, *args, context=None):
+        # The task schedules its first step in the context it runs in.
+        self.context = context
         return None
 
 
@@ -57,21 +81,45 @@ async def _probe():
     pass
 
 
+def _probe_task(loop):
+    if _CTask is None or _CFuture is None:
+        return None
+    coro = _probe()
+    try:
+        task = _CTask(coro, loop=loop)
+    except Exception:
+        return None
+    finally:
+        coro.close()
+    task._log_destroy_pending = False
+    return task
+
+
+def _find_context_offset():
+    try:
+        import ctypes
+    except ImportError:
+        return -1
+    loop = _ProbeLoop()
+    task = _probe_task(loop)
+    if task is None or loop.context is None:
+        return -1
+    base = id(task)
+    step = ctypes.sizeof(ctypes.c_void_p)
+    span = range(_CFuture.__basicsize__, _CTask.__basicsize__ - step + 1, step)
+    found = [off for off in span
+             if ctypes.c_void_p.from_address(base + off).value == id(loop.context)]
+    return found[0] if len(found) == 1 else -1
+
+
 def _find_offset():
     try:
         import ctypes
     except ImportError:
         return -1
-    if _CTask is None or _CFuture is None:
+    task = _probe_task(_ProbeLoop())
+    if task is None:
         return -1
-    coro = _probe()
-    try:
-        task = _CTask(coro, loop=_ProbeLoop())
-    except Exception:
-        coro.close()
-        return -1
-    coro.close()
-    task._log_destroy_pending = False
     base = id(task)
     # The flag lives in the task's own part of the struct, past the future's.
     span = range(_CFuture.__basicsize__, _CTask.__basicsize__ - 3, 4)

@@ -1,4 +1,4 @@
-"""asyncio.Runner and asyncio.run() as in 3.13."""
+"""asyncio.Runner and asyncio.run() as in 3.14."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import asyncio.events
 import asyncio.exceptions
 import asyncio.tasks
 import contextvars
+import inspect
 import signal
 import threading
-from typing import Any, Callable, Coroutine, Optional, TypeVar
+from typing import Awaitable, Callable, Optional, TypeVar
 
 from taskgroup_patch import tasks
 
@@ -81,19 +82,24 @@ class Runner:
         self._lazy_init()
         return self._loop
 
-    def run(self, coro: Coroutine[Any, Any, _T], *,
+    def run(self, coro: Awaitable[_T], *,
             context: Optional[contextvars.Context] = None) -> _T:
-        """Run a coroutine inside the runner's event loop; return its result."""
-        if not asyncio.coroutines.iscoroutine(coro):
-            raise ValueError("a coroutine was expected, got {!r}".format(coro))
+        """Run a coroutine, or any awaitable, in the runner's event loop.
+
+        Return its result.
+        """
         if asyncio.events._get_running_loop() is not None:
             # Fail fast, with a short traceback.
             raise RuntimeError("Runner.run() cannot be called from a running event loop")
         self._lazy_init()
 
+        if not asyncio.coroutines.iscoroutine(coro):
+            if not inspect.isawaitable(coro):
+                raise TypeError("An asyncio.Future, a coroutine or an awaitable is required")
+            coro = _await(coro)
         if context is None:
             context = self._context
-        task = tasks.create_task_in_context(self._loop, coro, None, context)
+        task = tasks.loop_create_task(self._loop, coro, None, context, {})
 
         sigint_handler = None
         if (threading.current_thread() is threading.main_thread()
@@ -153,9 +159,11 @@ class Runner:
         raise KeyboardInterrupt()
 
 
-def run(main: Coroutine[Any, Any, _T], *, debug: Optional[bool] = None,
+def run(main: Awaitable[_T], *, debug: Optional[bool] = None,
         loop_factory: Optional[Callable[[], asyncio.AbstractEventLoop]] = None) -> _T:
-    """Run a coroutine in a new event loop, close the loop, return the result.
+    """Run a coroutine, or any awaitable, in a new event loop; close the loop.
+
+    Return the result.
 
     Cannot be called while another event loop runs in the same thread.
     """
@@ -164,6 +172,11 @@ def run(main: Coroutine[Any, Any, _T], *, debug: Optional[bool] = None,
         raise RuntimeError("asyncio.run() cannot be called from a running event loop")
     with Runner(debug=debug, loop_factory=loop_factory) as runner:
         return runner.run(main)
+
+
+async def _await(awaitable):
+    # Tasks run coroutines only; this one runs any awaitable (3.14).
+    return await awaitable
 
 
 def _cancel_all_tasks(loop):

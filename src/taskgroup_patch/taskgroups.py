@@ -31,8 +31,13 @@ class TaskGroup:
     If a task fails with anything but CancelledError, the remaining tasks
     are cancelled, and once all are done the errors are raised together as
     an ExceptionGroup (BaseExceptionGroup if one is not an Exception).
-    KeyboardInterrupt and SystemExit propagate as they are.
+    KeyboardInterrupt and SystemExit propagate as they are.  cancel() stops
+    the tasks and the body, and the group then ends quietly (3.15).
     """
+
+    # Set by a cancel() that comes before __aenter__; a class attribute
+    # until then, so that an empty group costs nothing more.
+    _cancel_on_enter = False
 
     def __init__(self) -> None:
         self._entered = False
@@ -70,32 +75,42 @@ class TaskGroup:
         self._entered = True
         # One bound method for all children rather than one per create_task().
         self._on_task_done_callback = self._on_task_done
+        if self._cancel_on_enter:
+            self.cancel()
         return self
 
     async def __aexit__(self, et, exc, tb) -> Optional[bool]:
         # Every exit path stays flat (no raise from inside an except block
         # that handles another exception): 3.8 can loop forever walking
-        # exception contexts otherwise (bpo-25782).
+        # exception contexts otherwise (bpo-25782).  What we raise holds
+        # this frame in its traceback: no local may lead back to what we
+        # raise (gh-124958), so the traceback goes now and the rest in the
+        # finally clause below.
+        tb = None
         self._exiting = True
         if exc is not None and _is_base_error(exc) and self._base_error is None:
             self._base_error = exc
         if et is not None and issubclass(et, _CancelledError):
-            cancelled_error = exc
+            propagate_cancellation = exc
         else:
-            cancelled_error = None
+            propagate_cancellation = None
         if et is not None and not self._aborting:
             self._abort()
 
+        # The last cancellation the wait below was interrupted by: ours, or
+        # one from outside that arrived while we were already aborting.
+        pending_cancellation = None
         while self._tasks:
             if self._on_completed_fut is None:
                 self._on_completed_fut = self._loop.create_future()
             try:
                 await self._on_completed_fut
             except _CancelledError as ex:
+                pending_cancellation = ex
                 if not self._aborting:
                     # The parent task is being cancelled from outside while
                     # we wait: stop the children and propagate it afterwards.
-                    cancelled_error = ex
+                    propagate_cancellation = ex
                     self._abort()
             self._on_completed_fut = None
 
@@ -108,35 +123,38 @@ class TaskGroup:
                 # Take back the cancel we sent the parent; if nobody else
                 # asked to cancel it, the CancelledError ends here.
                 if tasks.uncancel(self._parent_task) == 0:
-                    cancelled_error = None
+                    propagate_cancellation = None
+                elif propagate_cancellation is None:
+                    # Someone else's cancel is still pending, one that came
+                    # while cancel() or a child's error had us aborting
+                    # (gh-155433): it must not be lost.
+                    propagate_cancellation = pending_cancellation
 
             # Errors of the children take priority over a cancellation.
-            if cancelled_error is not None and not self._errors:
-                raise cancelled_error
+            if propagate_cancellation is not None and not self._errors:
+                raise propagate_cancellation
 
             if et is not None and not issubclass(et, _CancelledError):
                 self._errors.append(exc)
 
             if self._errors:
-                parent = self._parent_task
-                if tasks.cancelling(parent):
+                if tasks.cancelling(self._parent_task):
                     # Someone else still wants the parent cancelled: keep
                     # the count stable and make sure it is cancelled at its
                     # next await, since the group swallowed the CancelledError.
-                    tasks.uncancel(parent)
-                    tasks.request_cancel(parent)
+                    tasks.uncancel(self._parent_task)
+                    tasks.request_cancel(self._parent_task)
                 if et is not None and issubclass(et, GeneratorExit) and len(self._errors) == 1:
                     # Only the body failed, by being closed (an async
                     # generator's aclose()): let GeneratorExit through bare.
                     raise exc
                 raise BaseExceptionGroup("unhandled errors in a TaskGroup", self._errors) from None
         finally:
-            # Exceptions hold frames that hold this group: break the cycles.
             self._parent_task = None
             self._on_task_done_callback = None
             self._errors = None
             self._base_error = None
-            exc = cancelled_error = None
+            exc = propagate_cancellation = pending_cancellation = None
         # Whatever deserved to propagate was raised above.
         return True
 
@@ -146,6 +164,7 @@ class TaskGroup:
         *,
         name: Optional[str] = None,
         context: Optional[Context] = None,
+        **kwargs: Any,
     ) -> "asyncio.Task[_T]":
         """Create a new task in this group and return it.
 
@@ -160,16 +179,43 @@ class TaskGroup:
         if self._aborting:
             coro.close()
             raise RuntimeError("TaskGroup %r is shutting down" % self)
-        if context is None:
+        if context is None and not kwargs:
             task = self._loop.create_task(coro, name=name)
         else:
-            task = tasks.create_task_in_context(self._loop, coro, name, context)
+            task = tasks.loop_create_task(self._loop, coro, name, context, kwargs)
         # Even a task that finished inside create_task (an eager task
         # factory) reports through the callback, so that its error cannot
         # cancel the parent before the body reaches its next await.
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done_callback)
-        return task
+        if self._aborting and not task.done():
+            # An eager task aborted the group before it joined _tasks
+            # (gh-155418).
+            task.cancel()
+        try:
+            return task
+        finally:
+            # An eagerly failed task's traceback holds this frame
+            # (gh-128552).
+            del task
+
+    def cancel(self) -> None:
+        """Cancel the group: its tasks and its body.
+
+        The ``async with`` then ends without raising CancelledError.
+        Called before the group is entered, it cancels the group on entry;
+        after the group has exited it does nothing.  It is idempotent.
+        """
+        if not self._entered:
+            self._cancel_on_enter = True
+            return
+        if self._exiting and not self._tasks:
+            return
+        if not self._aborting:
+            self._abort()
+            if self._parent_task is not None and not self._parent_cancel_requested:
+                self._parent_cancel_requested = True
+                tasks.request_cancel(self._parent_task)
 
     def _abort(self):
         self._aborting = True

@@ -88,13 +88,21 @@ class _TaskType(type):
 if _BaseTask is asyncio.tasks._PyTask:
     def _withdraw_cancel(task):
         task._must_cancel = False
+
+    def _task_context(task):
+        return task._context
 else:
+    # _ctask is imported on first use, not with asyncio: few programs ever
+    # take back a cancel that is still pending, or ask for a task's context.
     def _withdraw_cancel(task):
-        # Imported on first use, not with asyncio: few programs ever take
-        # back a cancel that is still pending.
         from taskgroup_patch import _ctask
 
         _ctask.clear_must_cancel(task)
+
+    def _task_context(task):
+        from taskgroup_patch import _ctask
+
+        return _ctask.task_context(task)
 
 
 # Called directly rather than through super(): cancel() is on the hot path
@@ -112,12 +120,14 @@ class Task(_BaseTask, metaclass=_TaskType):
             coro = _CoroutineInContext(coro, context)
         super().__init__(coro, loop=loop, name=name)
 
+    # Even a finished task's cancel() goes to the interpreter's: that is
+    # what stops the "exception was never retrieved" log of a task nobody
+    # will await.
     if sys.version_info >= (3, 9):
         def cancel(self, msg=None):
             """Request that the task be cancelled; count the request."""
-            if self.done():
-                return False
-            self._num_cancels_requested += 1
+            if not self.done():
+                self._num_cancels_requested += 1
             return _cancel_task(self, msg)
     else:
         def cancel(self, msg=None):
@@ -125,9 +135,8 @@ class Task(_BaseTask, metaclass=_TaskType):
 
             *msg* is accepted for 3.9+ compatibility; 3.8 cannot carry it.
             """
-            if self.done():
-                return False
-            self._num_cancels_requested += 1
+            if not self.done():
+                self._num_cancels_requested += 1
             return _cancel_task(self)
 
     def cancelling(self):
@@ -154,6 +163,21 @@ class Task(_BaseTask, metaclass=_TaskType):
             return coro.coro
         return coro
 
+    def get_context(self):
+        """Return the contextvars.Context the task runs in (3.12)."""
+        coro = super().get_coro()
+        if type(coro) is _CoroutineInContext:
+            return coro.context
+        return _task_context(self)
+
+    def _repr_info(self):
+        # The C task's repr() calls this method: say "cancelling" while
+        # cancel requests are pending, as 3.11+ does.
+        info = super()._repr_info()
+        if self._num_cancels_requested and not self.done():
+            info[0] = "cancelling"
+        return info
+
 
 def _set_task_name(task, name):
     # A task factory's tasks need not have set_name().
@@ -168,57 +192,77 @@ _new_task = _BaseTask.__new__
 _init_task = _BaseTask.__init__
 
 
-def _loop_create_task(self, coro, *, name=None, context=None):
-    """Schedule a coroutine object; return a task (BaseEventLoop.create_task)."""
+def _loop_create_task(self, coro, *, name=None, context=None, **kwargs):
+    """Schedule a coroutine object; return a task (BaseEventLoop.create_task).
+
+    Keywords other than name= and context= go to the task factory or the
+    Task as they are (3.14); the Task raises TypeError for those it lacks.
+    """
     self._check_closed()
-    if self._task_factory is None:
-        # Looked up on each call, as CPython does: some runners swap it
-        # for a while (backports.asyncio.runner, used by pytest-asyncio).
-        task_class = asyncio.tasks.Task
-        if context is not None:
-            task = task_class(coro, loop=self, name=name, context=context)
-        elif task_class is Task:
-            task = _new_task(Task)
-            _init_task(task, coro, loop=self, name=name)
-        else:
-            task = task_class(coro, loop=self, name=name)
-        if task._source_traceback:
-            del task._source_traceback[-1]
+    if self._task_factory is not None:
+        return _factory_task(self._task_factory, self, coro, name, context, kwargs)
+    # Looked up on each call, as CPython does: some runners swap it for a
+    # while (backports.asyncio.runner, used by pytest-asyncio).
+    task_class = asyncio.tasks.Task
+    if context is not None or kwargs:
+        task = task_class(coro, loop=self, name=name, context=context, **kwargs)
+    elif task_class is Task:
+        task = _new_task(Task)
+        _init_task(task, coro, loop=self, name=name)
     else:
-        if context is None:
-            task = self._task_factory(self, coro)
-        else:
-            task = self._task_factory(self, coro, context=context)
-        _set_task_name(task, name)
+        task = task_class(coro, loop=self, name=name)
+    if task._source_traceback:
+        del task._source_traceback[-1]
     return task
 
 
-def create_task(coro, *, name=None, context=None):
+def _factory_task(factory, loop, coro, name, context, kwargs):
+    if kwargs:
+        # Only a factory written for 3.14's (loop, coro, **kwargs) can take
+        # other keywords: hand it everything.
+        if name is not None:
+            kwargs["name"] = name
+        if context is not None:
+            kwargs["context"] = context
+        return factory(loop, coro, **kwargs)
+    # 3.13.4's compromise (gh-133745): a factory written as (loop, coro)
+    # keeps working when only name= or context= is given.
+    if context is None:
+        task = factory(loop, coro)
+    else:
+        task = factory(loop, coro, context=context)
+    _set_task_name(task, name)
+    return task
+
+
+def create_task(coro, *, name=None, context=None, **kwargs):
     """Schedule the execution of a coroutine object; return a Task."""
     loop = _get_running_loop()
-    if context is not None:
-        return create_task_in_context(loop, coro, name, context)
+    if context is not None or kwargs:
+        return loop_create_task(loop, coro, name, context, kwargs)
     task = loop.create_task(coro)
     if name is not None:  # spares the common, unnamed task a call
         _set_task_name(task, name)
     return task
 
 
-def create_task_in_context(loop, coro, name, context):
-    """``loop.create_task(coro, name=name, context=context)`` on any loop.
+def loop_create_task(loop, coro, name, context, kwargs):
+    """``loop.create_task(coro, name=name, context=context, **kwargs)`` on any loop.
 
     Before 3.11 only asyncio's own loops (patched above) take context=;
     for others, such as uvloop's, the task is made here, honouring the
     loop's task factory as 3.11's create_task() does.
     """
     if sys.version_info >= (3, 11) or isinstance(loop, asyncio.base_events.BaseEventLoop):
-        return loop.create_task(coro, name=name, context=context)
+        return loop.create_task(coro, name=name, context=context, **kwargs)
+    if context is None:
+        if name is not None:
+            kwargs["name"] = name
+        return loop.create_task(coro, **kwargs)
     factory = loop.get_task_factory()
     if factory is None:
-        return Task(coro, loop=loop, name=name, context=context)
-    task = factory(loop, coro, context=context)
-    _set_task_name(task, name)
-    return task
+        return Task(coro, loop=loop, name=name, context=context, **kwargs)
+    return _factory_task(factory, loop, coro, name, context, kwargs)
 
 
 _stdlib_ensure_future = asyncio.tasks.ensure_future
