@@ -2,11 +2,29 @@
 installed (see noxfile.py); nothing here puts the source tree on sys.path."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+
+def _restore_ctrl_c():
+    """Give this process, and so its children, Python's usual SIGINT handling.
+
+    A suite started with SIGINT ignored (``nox &`` from a script, some CI
+    runners) inherits SIG_IGN, and the interpreter then leaves it in place:
+    the tests that check Runner's Ctrl-C handling in this process would see
+    no default handler, and every child a test sends a real SIGINT would
+    ignore it.  An installed handler, unlike SIG_IGN, is reset to the default
+    by exec, so each child interpreter starts as if run from a terminal.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_restore_ctrl_c()
 
 # True where the package is expected to patch asyncio by default.
 PATCHED = sys.version_info < (3, 11)
