@@ -1,0 +1,233 @@
+"""What code rewritten by _exceptstar_transform calls: PEP 654's except*.
+
+A try statement with except* clauses is rewritten (on 3.8-3.10) into
+
+    try:
+        BODY
+    except _exceptstar_runtime.BaseException as _exceptstar_1:
+        _exceptstar_1 = _exceptstar_runtime.ExceptStar(_exceptstar_1)
+        if _exceptstar_1.match(T1):
+            try:
+                NAME = _exceptstar_1.matched
+                HANDLER
+            except _exceptstar_runtime.BaseException:
+                _exceptstar_1.collect()
+            finally:
+                NAME = None
+                del NAME
+        ...
+        if _exceptstar_1.reraise():
+            raise
+
+so the state of one except* dispatch lives in one local name that the
+except clause itself deletes.  The methods follow what CPython 3.13 does
+in CHECK_EG_MATCH and PREP_RERAISE_STAR; the final bare ``raise`` happens
+in the user's frame, so no frame of this module is left in a traceback,
+and it adds no traceback entry and no __context__, as CPython's RERAISE.
+"""
+
+import builtins
+import ctypes
+import sys
+
+from exceptiongroup import BaseExceptionGroup
+
+__all__ = ["BaseException", "ExceptStar"]
+
+# The generated code names the base class through this module, so that a
+# user's own global called BaseException cannot change what is caught.
+BaseException = builtins.BaseException
+
+# The matched subgroup must become the handled exception (sys.exc_info(),
+# sys.exception(), a bare raise) without being raised: raising it would add
+# a traceback entry and rebind its __context__, and CPython tells re-raised
+# parts from new ones by the identity of exactly those.  3.11 has
+# PyErr_SetHandledException; before it PyErr_SetExcInfo does the same.  It
+# steals its three references, hence the increments.
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = (ctypes.py_object,)
+_incref.restype = None
+_set_exc_info = ctypes.pythonapi.PyErr_SetExcInfo
+_set_exc_info.argtypes = (ctypes.py_object,) * 3
+_set_exc_info.restype = None
+
+
+def _set_handled(exc):
+    """Make *exc* the exception being handled in the calling frame."""
+    cls = type(exc)
+    tb = exc.__traceback__
+    _incref(cls)
+    _incref(exc)
+    _incref(tb)
+    _set_exc_info(cls, exc, tb)
+
+
+_NOT_AN_EXCEPTION_CLASS = (
+    "catching classes that do not inherit from BaseException is not allowed"
+)
+_GROUP_CLASS = (
+    "catching ExceptionGroup with except* is not allowed. Use except instead."
+)
+
+
+def _check_match_type(match_type):
+    """Raise TypeError for what an except* clause may not name."""
+    types = match_type if isinstance(match_type, tuple) else (match_type,)
+    for cls in types:
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+            raise TypeError(_NOT_AN_EXCEPTION_CLASS)
+    for cls in types:
+        if issubclass(cls, BaseExceptionGroup):
+            raise TypeError(_GROUP_CLASS)
+
+
+class ExceptStar:
+    """The state of one except* dispatch: what is left, what was raised."""
+
+    __slots__ = ("original", "rest", "matched", "raised")
+
+    def __init__(self, exc):
+        self.original = exc
+        self.rest = exc
+        self.matched = None
+        self.raised = []
+
+    def match(self, match_type):
+        """Split off the part of what is left that *match_type* matches.
+
+        Returns whether something matched; if so it is ``self.matched`` and
+        is now the handled exception.
+        """
+        _check_match_type(match_type)
+        rest = self.rest
+        if rest is None:
+            return False
+        if isinstance(rest, match_type):
+            if isinstance(rest, BaseExceptionGroup):
+                match = rest
+            else:
+                # A naked exception is wrapped for matching; 3.13 gives the
+                # wrapper no traceback.
+                match = BaseExceptionGroup("", [rest])
+            self.rest = None
+        elif isinstance(rest, BaseExceptionGroup):
+            pair = rest.split(match_type)
+            if type(pair) is not tuple:
+                raise TypeError(
+                    f"{type(rest).__name__}.split must return a tuple, "
+                    f"not {type(pair).__name__}")
+            if len(pair) != 2:
+                raise TypeError(
+                    f"{type(rest).__name__}.split must return a 2-tuple, "
+                    f"got tuple of size {len(pair)}")
+            match, self.rest = pair
+            if match is None:
+                return False
+        else:
+            return False
+        self.matched = match
+        _set_handled(match)
+        return True
+
+    def collect(self):
+        """Record the exception a handler body let out."""
+        self.raised.append(sys.exc_info()[1])
+
+    def reraise(self):
+        """Return whether an exception leaves the try; if so, make it the
+        handled one, for the caller's bare ``raise``."""
+        excs = self.raised
+        if self.rest is not None:
+            excs.append(self.rest)
+        if not excs:
+            return False
+        result = _combine(self.original, excs)
+        if result is None:
+            return False
+        _set_handled(result)
+        return True
+
+
+def _combine(original, excs):
+    """What leaves an except* try, as CPython's _PyExc_PrepReraiseStar.
+
+    Parts re-raised unchanged (same traceback, cause and context as the
+    original group) keep the original tree shape; new exceptions are grouped
+    with that shape in a new ExceptionGroup("", ...).
+    """
+    if not isinstance(original, BaseExceptionGroup):
+        # A naked exception: at most one handler ran.
+        return excs[0]
+    raised = []
+    reraised = []
+    for exc in excs:
+        if exc is None:
+            continue
+        if (exc.__traceback__ is original.__traceback__
+                and exc.__cause__ is original.__cause__
+                and exc.__context__ is original.__context__):
+            reraised.append(exc)
+        else:
+            raised.append(exc)
+    reraised_group = _project(original, reraised)
+    if not raised:
+        return reraised_group
+    if reraised_group is not None:
+        raised.append(reraised_group)
+    if len(raised) == 1:
+        return raised[0]
+    return BaseExceptionGroup("", raised)
+
+
+def _project(group, keep):
+    """The part of *group* whose leaves are the leaves of *keep*, or None."""
+    if not keep:
+        return None
+    leaf_ids = set()
+    for exc in keep:
+        _collect_leaf_ids(exc, leaf_ids)
+    return _select(group, leaf_ids)
+
+
+def _collect_leaf_ids(exc, leaf_ids):
+    if isinstance(exc, BaseExceptionGroup):
+        for child in exc.exceptions:
+            _collect_leaf_ids(child, leaf_ids)
+    else:
+        leaf_ids.add(id(exc))
+
+
+def _select(exc, leaf_ids):
+    if id(exc) in leaf_ids:
+        return exc
+    if not isinstance(exc, BaseExceptionGroup):
+        return None
+    kept = []
+    for child in exc.exceptions:
+        part = _select(child, leaf_ids)
+        if part is not None:
+            kept.append(part)
+    if not kept:
+        return None
+    return _derive(exc, kept)
+
+
+def _derive(group, excs):
+    """group.derive(excs) with group's metadata, as split() builds parts."""
+    part = group.derive(excs)
+    if not isinstance(part, BaseExceptionGroup):
+        raise TypeError("derive must return an instance of BaseExceptionGroup")
+    if group.__traceback__ is not None:
+        part.__traceback__ = group.__traceback__
+    part.__context__ = group.__context__
+    part.__cause__ = group.__cause__
+    notes = getattr(group, "__notes__", None)
+    if notes is not None and _is_sequence(notes):
+        # A copy, so the parts have independent notes lists.
+        part.__notes__ = list(notes)
+    return part
+
+
+def _is_sequence(obj):
+    cls = type(obj)
+    return hasattr(cls, "__getitem__") and not issubclass(cls, dict)

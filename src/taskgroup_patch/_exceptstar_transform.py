@@ -1,0 +1,371 @@
+"""Compile source that uses 3.11's except* on CPython 3.8-3.10.
+
+The running parser cannot read ``except*``, but it can read the same file
+with each such ``*`` replaced by a space: that keeps every line and column
+where it was.  The handlers found at those positions are then rewritten
+into ordinary code calling _exceptstar_runtime (its docstring shows the
+shape), and the misuses 3.11+ rejects are rejected here with CPython 3.13's
+message and position.
+"""
+
+import ast
+import io
+import os
+import re
+import sys
+import tokenize
+
+__all__ = ["parse", "compile_source", "uses_except_star"]
+
+NATIVE = sys.version_info >= (3, 11)
+
+# ``except`` can only start a logical line; a backslash continuation may
+# separate it from the ``*``.
+_NEWLINE = r"(?:\r\n|\r|\n)"
+_CANDIDATE = re.compile(
+    r"^[ \t\f]*(except)(?:[ \t\f]|\\" + _NEWLINE + r")*(\*)", re.MULTILINE)
+_CANDIDATE_BYTES = re.compile(_CANDIDATE.pattern.encode(), re.MULTILINE)
+_LINE_BREAK = re.compile(_NEWLINE)
+_AFTER_STAR = re.compile(r"(?:[ \t\f]|\\" + _NEWLINE + r")*")
+
+_RUNTIME = "_exceptstar_runtime"
+_RUNTIME_MODULE = "taskgroup_patch._exceptstar_runtime"
+_STATE = "_exceptstar_{}"
+
+_MIXED = "cannot have both 'except' and 'except*' on the same 'try'"
+_BARE = "expected one or more exception types"
+_FLOW = "'break', 'continue' and 'return' cannot appear in an except* block"
+
+
+def uses_except_star(source) -> bool:
+    """Whether *source* (str or bytes) may contain ``except*``.
+
+    False positives (in strings, say) are possible; false negatives not.
+    """
+    if isinstance(source, str):
+        return "except" in source and _CANDIDATE.search(source) is not None
+    source = bytes(source)
+    return b"except" in source and _CANDIDATE_BYTES.search(source) is not None
+
+
+def parse(source, filename="<unknown>", mode="exec") -> ast.Module:
+    """ast.parse() for source that may use except*.
+
+    The tree compiles on the running interpreter; where it has no except*,
+    each such try statement is rewritten to calls into _exceptstar_runtime.
+    """
+    filename = os.fsdecode(filename) if not isinstance(filename, str) else filename
+    if NATIVE or not uses_except_star(source):
+        return ast.parse(source, filename, mode)
+    text = _decode(source)
+    if text is None:
+        return ast.parse(source, filename, mode)
+    lines = _Lines(text)
+    candidates = {}
+    for m in _CANDIDATE.finditer(text):
+        lineno, col = lines.position(m.start(1))
+        candidates[lineno, col] = m
+    chars = list(text)
+    for m in candidates.values():
+        chars[m.start(2)] = " "
+    while True:
+        tree = _parse_modified("".join(chars), lines, filename, mode)
+        starred = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ExceptHandler):
+                m = candidates.get((node.lineno, node.col_offset))
+                if m is not None:
+                    starred[id(node)] = m
+        found = {id(m) for m in starred.values()}
+        strays = [m for m in candidates.values() if id(m) not in found]
+        if not strays:
+            break
+        # A candidate inside a string or comment: put its star back.
+        for m in strays:
+            chars[m.start(2)] = "*"
+            del candidates[lines.position(m.start(1))]
+    if not starred:
+        return tree
+    tree = _Rewriter(starred, text, lines, filename, source).visit(tree)
+    _import_runtime(tree)
+    return tree
+
+
+def compile_source(source, filename, mode="exec", flags=0,
+                   dont_inherit=False, optimize=-1):
+    """compile() for source that may use except*."""
+    if NATIVE or isinstance(source, ast.AST) or not uses_except_star(source):
+        if not dont_inherit:
+            flags |= _caller_future_flags()
+        return compile(source, filename, mode, flags, True, optimize)
+    tree = parse(source, filename, mode)
+    if flags & ast.PyCF_ONLY_AST:
+        return tree
+    if not dont_inherit:
+        flags |= _caller_future_flags()
+    return compile(tree, filename, mode, flags, True, optimize)
+
+
+def _caller_future_flags():
+    """The __future__ flags of the code that called compile_source()."""
+    frame = sys._getframe(2)
+    import __future__
+    mask = 0
+    for name in __future__.all_feature_names:
+        mask |= getattr(__future__, name).compiler_flag
+    return frame.f_code.co_flags & mask
+
+
+def _decode(source):
+    """*source* as text, decoded as compile() would, or None if it cannot be."""
+    if isinstance(source, str):
+        return source
+    try:
+        source = bytes(source)
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        return source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+def _parse_modified(text, lines, filename, mode):
+    try:
+        return ast.parse(text, filename, mode)
+    except SyntaxError as exc:
+        # An error of its own: report it as compile() does, with the line
+        # as the user wrote it.
+        if exc.text is not None and exc.lineno and exc.lineno <= len(lines.starts):
+            exc.text = lines.line(exc.lineno)
+        raise
+
+
+class _Lines:
+    """Line and UTF-8 column of offsets in a text, as ast counts them."""
+
+    def __init__(self, text):
+        self.text = text
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+    def position(self, offset):
+        import bisect
+        index = bisect.bisect_right(self.starts, offset) - 1
+        start = self.starts[index]
+        return index + 1, len(self.text[start:offset].encode("utf-8"))
+
+    def line(self, lineno):
+        start = self.starts[lineno - 1]
+        end = self.starts[lineno] if lineno < len(self.starts) else len(self.text)
+        return self.text[start:end]
+
+
+def _syntax_error(msg, filename, lines, start, end, text=True):
+    """SyntaxError(msg) spanning text offsets start..end, as 3.13 reports it."""
+    lineno, col = lines.position(start)
+    end_lineno, end_col = lines.position(end)
+    line = lines.line(lineno) if text else None
+    # SyntaxError offsets count characters, from 1.
+    offset = len(lines.line(lineno).encode("utf-8")[:col].decode("utf-8")) + 1
+    end_line = lines.line(end_lineno).encode("utf-8")[:end_col]
+    end_offset = len(end_line.decode("utf-8")) + 1
+    if sys.version_info >= (3, 10):
+        args = (filename, lineno, offset, line, end_lineno, end_offset)
+    else:
+        args = (filename, lineno, offset, line)
+    return SyntaxError(msg, args)
+
+
+class _Rewriter(ast.NodeTransformer):
+    """Rewrites each try statement whose handlers are except* clauses."""
+
+    def __init__(self, starred, text, lines, filename, source):
+        self.starred = starred
+        self.text = text
+        self.lines = lines
+        self.filename = filename
+        self.depth = 0
+
+    def visit_Try(self, node):
+        kinds = [id(h) in self.starred for h in node.handlers]
+        if not any(kinds):
+            return self.generic_visit(node)
+        for handler, starred in zip(node.handlers, kinds):
+            if starred != kinds[0]:
+                raise self._mixed_error(handler, starred)
+        for handler in node.handlers:
+            if handler.type is None:
+                m = self.starred[id(handler)]
+                start = _AFTER_STAR.match(self.text, m.end(2)).end()
+                raise _syntax_error(_BARE, self.filename, self.lines,
+                                    start, start + 1)
+        for handler in node.handlers:
+            _FlowChecker(self).check(handler.body)
+        node.body = [self.visit(s) for s in node.body]
+        self.depth += 1
+        try:
+            handlers = [self._visit_handler(h) for h in node.handlers]
+        finally:
+            self.depth -= 1
+        node.orelse = [self.visit(s) for s in node.orelse]
+        node.finalbody = [self.visit(s) for s in node.finalbody]
+        node.handlers = [self._dispatch(node.handlers[0], handlers)]
+        return node
+
+    def _visit_handler(self, handler):
+        handler.body = [self.visit(s) for s in handler.body]
+        if handler.type is not None:
+            handler.type = self.visit(handler.type)
+        return handler
+
+    def _mixed_error(self, handler, starred):
+        lineno, col = handler.lineno, handler.col_offset
+        start = self.lines.starts[lineno - 1] + len(
+            self.lines.line(lineno).encode("utf-8")[:col].decode("utf-8"))
+        if starred:
+            end = self.starred[id(handler)].end(2)
+        else:
+            end = start + len("except")
+        return _syntax_error(_MIXED, self.filename, self.lines, start, end)
+
+    def _dispatch(self, first, handlers):
+        """The one ``except BaseException`` clause that runs the handlers."""
+        state = _STATE.format(self.depth + 1)
+        loc = _Location(first)
+        body = [loc(ast.Assign(
+            targets=[loc(ast.Name(state, ast.Store()))],
+            value=loc(ast.Call(
+                func=_attribute(loc, _RUNTIME, "ExceptStar"),
+                args=[loc(ast.Name(state, ast.Load()))], keywords=[])),
+            type_comment=None))]
+        for handler in handlers:
+            body.append(self._handler(state, handler))
+        body.append(_Location(first)(ast.If(
+            test=loc(ast.Call(func=_attribute(loc, state, "reraise"),
+                              args=[], keywords=[])),
+            body=[loc(ast.Raise(exc=None, cause=None))], orelse=[])))
+        return loc(ast.ExceptHandler(
+            type=_attribute(loc, _RUNTIME, "BaseException"),
+            name=state, body=body))
+
+    def _handler(self, state, handler):
+        loc = _Location(handler)
+        body = list(handler.body)
+        if handler.name is not None:
+            body.insert(0, loc(ast.Assign(
+                targets=[loc(ast.Name(handler.name, ast.Store()))],
+                value=_attribute(loc, state, "matched"),
+                type_comment=None)))
+        collect = loc(ast.ExceptHandler(
+            type=_attribute(loc, _RUNTIME, "BaseException"), name=None,
+            body=[loc(ast.Expr(loc(ast.Call(
+                func=_attribute(loc, state, "collect"), args=[],
+                keywords=[]))))]))
+        finalbody = []
+        if handler.name is not None:
+            finalbody = [
+                loc(ast.Assign(
+                    targets=[loc(ast.Name(handler.name, ast.Store()))],
+                    value=loc(ast.Constant(None)), type_comment=None)),
+                loc(ast.Delete(targets=[loc(ast.Name(handler.name, ast.Del()))])),
+            ]
+        guarded = loc(ast.Try(body=body, handlers=[collect], orelse=[],
+                              finalbody=finalbody))
+        return loc(ast.If(
+            test=loc(ast.Call(func=_attribute(loc, state, "match"),
+                              args=[handler.type], keywords=[])),
+            body=[guarded], orelse=[]))
+
+
+class _Location:
+    """Gives generated nodes the one-line location of an except* clause's
+    keyword (on 3.10 a handler's end is the end of its body)."""
+
+    def __init__(self, handler):
+        self.lineno = handler.lineno
+        self.col = handler.col_offset
+
+    def __call__(self, node):
+        node.lineno = node.end_lineno = self.lineno
+        node.col_offset = self.col
+        node.end_col_offset = self.col + len("except")
+        return node
+
+
+def _attribute(loc, name, attr):
+    return loc(ast.Attribute(loc(ast.Name(name, ast.Load())), attr, ast.Load()))
+
+
+class _FlowChecker(ast.NodeVisitor):
+    """Finds break/continue/return that would leave an except* block."""
+
+    def __init__(self, rewriter):
+        self.rewriter = rewriter
+        self.loops = 0
+
+    def check(self, body):
+        for stmt in body:
+            self.visit(stmt)
+
+    def _error(self, node):
+        rw = self.rewriter
+        lines = rw.lines
+        start = self._offset(node.lineno, node.col_offset)
+        end = self._offset(node.end_lineno, node.end_col_offset)
+        return _syntax_error(_FLOW, rw.filename, lines, start, end,
+                             text=os.path.exists(rw.filename))
+
+    def _offset(self, lineno, col):
+        lines = self.rewriter.lines
+        line = lines.line(lineno).encode("utf-8")[:col].decode("utf-8")
+        return lines.starts[lineno - 1] + len(line)
+
+    def visit_Return(self, node):
+        # 3.13 points at the returned value, when there is one.
+        raise self._error(node.value if node.value is not None else node)
+
+    def visit_Break(self, node):
+        if not self.loops:
+            raise self._error(node)
+
+    visit_Continue = visit_Break
+
+    def _loop(self, node):
+        for child in ast.iter_child_nodes(node):
+            if child not in node.body and child not in node.orelse:
+                self.visit(child)
+        self.loops += 1
+        try:
+            self.check(node.body)
+        finally:
+            self.loops -= 1
+        self.check(node.orelse)
+
+    visit_For = visit_AsyncFor = visit_While = _loop
+
+    def _scope(self, node):
+        pass
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scope
+    visit_Lambda = _scope
+
+
+def _import_runtime(tree):
+    """Put ``import ... as _exceptstar_runtime`` after docstring and futures."""
+    body = tree.body
+    index = 0
+    if (body and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        index = 1
+    while (index < len(body) and isinstance(body[index], ast.ImportFrom)
+           and body[index].module == "__future__"):
+        index += 1
+    anchor = body[index] if index < len(body) else body[-1]
+    node = ast.Import(names=[ast.alias(_RUNTIME_MODULE, _RUNTIME)])
+    node.lineno = node.end_lineno = anchor.lineno
+    node.col_offset = anchor.col_offset
+    node.end_col_offset = anchor.col_offset
+    for n in ast.walk(node):
+        if n is not node:
+            n.lineno, n.col_offset = node.lineno, node.col_offset
+            n.end_lineno, n.end_col_offset = node.end_lineno, node.end_col_offset
+    body.insert(index, node)
