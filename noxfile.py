@@ -3,6 +3,7 @@
     nox                      # every interpreter: patched 3.8-3.10, native 3.11-3.13
     nox -s tests-3.9         # one interpreter
     nox -s bench             # benchmark figures (not a test)
+    nox -s release-check     # build the sdist and wheel, twine check them
 
 pyenv-installed interpreters are found without PYENV_VERSION: their bin
 folders are put on PATH here.  A missing 3.8, 3.9 or 3.10 fails the run.
@@ -63,6 +64,16 @@ def tests(session):
         "python", "-m", "pytest", "-p", "no:cacheprovider", *session.posargs,
         env={"TASKGROUP_PATCH_WHEEL": wheel, "TASKGROUP_PATCH_SRC": str(ROOT)},
     )
+
+
+@nox.session(name="release-check", python="3.13")
+def release_check(session):
+    """Build the sdist, and the wheel from it, as a release would; check their metadata."""
+    dist = ROOT / ".nox" / "_release"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.install("build", "twine")
+    session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT))
+    session.run("python", "-m", "twine", "check", "--strict", *sorted(map(str, dist.iterdir())))
 
 
 @nox.session(python=PATCHED + ["3.12", "3.13"])

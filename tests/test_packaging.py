@@ -8,6 +8,7 @@ from the package index.
 import email.parser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -137,14 +138,56 @@ def test_wheel_record_lists_the_pth_so_uninstall_removes_it(wheel):
     assert "taskgroup_patch/__init__.py" in paths
 
 
-def test_wheel_metadata(wheel):
+def wheel_metadata(wheel):
     raw = wheel.read("taskgroup_patch-%s.dist-info/METADATA" % taskgroup_patch.__version__)
-    metadata = email.parser.Parser().parsestr(raw.decode("utf-8"))
+    return email.parser.Parser().parsestr(raw.decode("utf-8"))
+
+
+def test_wheel_metadata(wheel):
+    metadata = wheel_metadata(wheel)
     assert metadata["Name"] == "taskgroup-patch"
     assert metadata["Version"] == taskgroup_patch.__version__
     assert metadata["Requires-Python"] == ">=3.8"
     requires = [r.split(">")[0].split("=")[0].strip() for r in metadata.get_all("Requires-Dist")]
-    assert "exceptiongroup" in requires
+    assert requires == ["exceptiongroup"]
+    assert metadata["Author"] == "taskgroup-patch contributors"
+    classifiers = set(metadata.get_all("Classifier"))
+    assert {"Programming Language :: Python :: 3.%d" % minor
+            for minor in range(8, 14)} <= classifiers
+    assert {"Programming Language :: Python :: 3 :: Only",
+            "Programming Language :: Python :: Implementation :: CPython"} <= classifiers
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+    assert any(c.startswith("Operating System :: ") for c in classifiers)
+
+
+def test_wheel_ships_the_mit_license_it_declares(wheel):
+    metadata = wheel_metadata(wheel)
+    assert (metadata["License-Expression"], metadata.get_all("License-File")) == (
+        "MIT", ["LICENSE"])
+    text = wheel.read("taskgroup_patch-%s.dist-info/licenses/LICENSE"
+                      % taskgroup_patch.__version__).decode("utf-8")
+    assert text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text
+    with open(os.path.join(SRC, "LICENSE")) as f:
+        assert f.read() == text
+
+
+def test_pypi_description_has_no_links_or_steps_that_need_a_checkout(wheel):
+    metadata = wheel_metadata(wheel)
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    description = metadata.get_payload()
+    assert description.startswith("# taskgroup-patch\n")
+    targets = re.findall(r"\]\(([^)]*)\)", description)
+    assert targets and all(t.startswith("https://") for t in targets), targets
+    for checkout_only in ("nox", "examples/", "../shared", ".ci/", "pip install .", "tests/"):
+        assert checkout_only not in description, checkout_only
+
+
+def test_pypi_description_example_runs(wheel):
+    description = wheel_metadata(wheel).get_payload()
+    code = description.split("```python\n", 1)[1].split("```", 1)[0]
+    result = run_python("-W", "error", code=code, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "['alpha', 'beta']\n", "")
 
 
 # -- wheel install without its dependency, then uninstall -----------------------
@@ -240,7 +283,8 @@ def test_sdist_holds_the_pth_and_the_build_config(sdist):
     _, _, archive = sdist
     with tarfile.open(archive) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
-    assert {"pyproject.toml", "README.md", "src/taskgroup_patch.pth",
+    assert {"pyproject.toml", "README.md", "README.pypi.md", "LICENSE", "CHANGELOG.md",
+            "src/taskgroup_patch.pth",
             "src/taskgroup_patch/py.typed", "src/taskgroup_patch/__init__.py"} <= names
     assert not any(name.startswith((".nox", ".git/")) for name in names)
 
