@@ -2,11 +2,13 @@
 
 anyio's task groups and cancel scopes cancel tasks with ``Task.cancel()``;
 ours count those requests.  On 3.11+ anyio takes its requests back with
-``Task.uncancel()``, but it decides that by reading ``sys.version_info``, so
-on 3.8-3.10 it never does: after an anyio cancel scope has caught a
-cancellation, the task's ``cancelling()`` stays raised.  README ("Works
-with") says what that changes; ``test_anyio_leaves_cancel_requests_*``
-check exactly that, and the workaround.
+``Task.uncancel()``, deciding so by ``sys.version_info``; on 3.8-3.10 the
+package adapts anyio's backend when it is imported (taskgroup_patch._adapters)
+so that it does the same.  The tests from "anyio takes its cancellations
+back" on check that: after an anyio deadline or cancel scope has caught its
+cancellation, the task's ``cancelling()`` is back where it was, so a later
+failing TaskGroup in the same task, nested timeouts and Ctrl-C behave as on
+3.11+.
 """
 
 import asyncio
@@ -20,7 +22,7 @@ import pytest
 anyio = pytest.importorskip("anyio")
 
 from _asynciohelpers import no_asyncio_errors  # noqa: E402,F401
-from conftest import clean_env  # noqa: E402
+from conftest import clean_env, run_python  # noqa: E402
 
 PATCHED = sys.version_info < (3, 11)
 
@@ -162,7 +164,6 @@ def test_anyio_inside_an_asyncio_taskgroup_task():
                     theirs.start_soon(anyio.sleep, 10)
 
         async def move_on():
-            # In a task of its own: see test_anyio_leaves_cancel_requests_*.
             async with asyncio.timeout(1):
                 with anyio.move_on_after(0.01) as scope:
                     await asyncio.sleep(10)
@@ -203,14 +204,65 @@ async def test_anyio_pytest_plugin_runs_asyncio_taskgroup():
             await anyio.sleep(10)
 
 
-# --- the documented difference (README: "Works with", anyio) -------------
+# --- anyio takes its cancellations back (issue 14) -------------------------
 
-async def _anyio_scope_then_asyncio_group():
-    """An anyio scope catches a cancel; then the same task's TaskGroup fails."""
-    task = asyncio.current_task()
-    with anyio.move_on_after(0.001):
+# Ways an anyio scope cancels the task it runs in and catches that
+# cancellation; each returns what the scope reported.
+
+async def _move_on_after():
+    with anyio.move_on_after(0.001) as scope:
+        await asyncio.sleep(10)
+    return scope.cancelled_caught
+
+
+async def _fail_after():
+    try:
+        with anyio.fail_after(0.001):
+            await asyncio.sleep(10)
+    except TimeoutError:
+        return True
+    return False
+
+
+async def _cancel_scope_deadline():
+    with anyio.CancelScope(deadline=anyio.current_time() + 0.001) as scope:
         await anyio.sleep(10)
-    left = task.cancelling()
+    return scope.cancelled_caught
+
+
+async def _cancel_scope_cancel():
+    with anyio.CancelScope() as scope:
+        asyncio.get_running_loop().call_later(0.001, scope.cancel)
+        await asyncio.sleep(10)
+    return scope.cancelled_caught
+
+
+async def _task_group_cancel():
+    async with anyio.create_task_group() as theirs:
+        theirs.start_soon(anyio.sleep, 10)
+        await anyio.sleep(0.001)
+        theirs.cancel_scope.cancel()
+        await asyncio.sleep(10)
+    return theirs.cancel_scope.cancelled_caught
+
+
+async def _task_group_child_fails():
+    try:
+        async with anyio.create_task_group() as theirs:
+            theirs.start_soon(_fail, "anyio child", 0.001)
+            await asyncio.sleep(10)
+    except ExceptionGroup as errors:
+        return [str(e) for e in errors.exceptions] == ["anyio child"]
+    return False
+
+
+SCOPES = [_move_on_after, _fail_after, _cancel_scope_deadline, _cancel_scope_cancel,
+          _task_group_cancel, _task_group_child_fails]
+SCOPE_IDS = [f.__name__.lstrip("_") for f in SCOPES]
+
+
+async def _then_failing_taskgroup():
+    """A failing TaskGroup, then an await: is the task still being cancelled?"""
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(_fail("child"))
@@ -218,65 +270,158 @@ async def _anyio_scope_then_asyncio_group():
     except ExceptionGroup:
         pass
     try:
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.001)
     except asyncio.CancelledError:
-        return left, "cancelled again"
-    return left, "went on"
+        return "cancelled again"
+    return "went on"
 
 
-def test_anyio_leaves_cancel_requests_counted_on_3_8_to_3_10():
-    left, then = asyncio.run(_anyio_scope_then_asyncio_group())
-    if PATCHED:
-        # anyio did not uncancel(): the TaskGroup takes the count for an
-        # outside cancellation still pending, and (as 3.13 does for those)
-        # cancels the task again after raising its ExceptionGroup.
-        assert (left, then) == (1, "cancelled again")
-    else:
-        assert (left, then) == (0, "went on")
-
-
-def test_anyio_leftover_cancel_requests_workarounds():
-    async def in_own_task():
-        # anyio's scope in a task of its own leaves this task's count alone.
-        async def with_deadline():
-            with anyio.move_on_after(0.001):
-                await anyio.sleep(10)
-
-        await asyncio.create_task(with_deadline())
-        return asyncio.current_task().cancelling()
-
-    async def take_back():
-        task = asyncio.current_task()
-        before = task.cancelling()
-        with anyio.move_on_after(0.001):
-            await anyio.sleep(10)
-        while task.cancelling() > before:  # nothing to do on 3.11+
-            task.uncancel()
-        return task.cancelling()
-
+def test_issue_program():
+    # The program of issue 14, as a new user wrote it.
     async def main():
-        assert await in_own_task() == 0
-        assert await take_back() == 0
+        with anyio.move_on_after(0.01):
+            await asyncio.sleep(1)
         try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(_fail("child"))
-                await asyncio.sleep(10)
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(_fail("child"))
         except ExceptionGroup:
-            pass
-        await asyncio.sleep(0)  # not cancelled again
+            await asyncio.sleep(0.01)
         return "ok"
 
     assert asyncio.run(main()) == "ok"
 
 
+@pytest.mark.parametrize("scope", SCOPES, ids=SCOPE_IDS)
+def test_scope_then_failing_taskgroup_in_the_same_task(scope):
+    async def main():
+        task = asyncio.current_task()
+        caught = await scope()
+        return caught, task.cancelling(), await _then_failing_taskgroup()
+
+    assert asyncio.run(main()) == (True, 0, "went on")
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=SCOPE_IDS)
+def test_scope_in_a_taskgroup_child(scope):
+    async def child():
+        caught = await scope()
+        left = asyncio.current_task().cancelling()
+        return caught, left, await _then_failing_taskgroup()
+
+    async def main():
+        async with asyncio.TaskGroup() as group:
+            sibling = group.create_task(asyncio.sleep(0.01, "sibling"))
+            result = group.create_task(child())
+        return result.result(), sibling.result(), asyncio.current_task().cancelling()
+
+    assert asyncio.run(main()) == ((True, 0, "went on"), "sibling", 0)
+
+
+def test_fail_after_in_a_child_is_the_groups_error():
+    async def slow():
+        with anyio.fail_after(0.001):
+            await asyncio.sleep(10)
+
+    async def main():
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(slow())
+                group.create_task(slow())
+        except ExceptionGroup as errors:
+            kinds = [type(e) for e in errors.exceptions]
+        return kinds, asyncio.current_task().cancelling()
+
+    assert asyncio.run(main()) == ([TimeoutError, TimeoutError], 0)
+
+
+# Nested deadlines, each order; every case returns what each layer saw.
+
+async def _anyio_outside_asyncio_fires():
+    with anyio.move_on_after(10) as outer:
+        try:
+            async with asyncio.timeout(0.001):
+                await asyncio.sleep(10)
+        except TimeoutError:
+            inner = "TimeoutError"
+    return outer.cancelled_caught, inner
+
+
+async def _anyio_fires_inside_asyncio():
+    async with asyncio.timeout(10) as outer:
+        with anyio.move_on_after(0.001) as inner:
+            await asyncio.sleep(10)
+    return outer.expired(), inner.cancelled_caught
+
+
+async def _asyncio_fires_outside_anyio():
+    try:
+        async with asyncio.timeout(0.001):
+            with anyio.move_on_after(10) as inner:
+                await asyncio.sleep(10)
+    except TimeoutError:
+        return "TimeoutError", inner.cancelled_caught
+
+
+async def _anyio_fires_outside_asyncio():
+    with anyio.move_on_after(0.001) as outer:
+        async with asyncio.timeout(10) as inner:
+            await asyncio.sleep(10)
+    return outer.cancelled_caught, inner.expired()
+
+
+async def _anyio_inner_fires():
+    with anyio.move_on_after(10) as outer:
+        with anyio.fail_after(10):
+            with anyio.move_on_after(0.001) as inner:
+                await asyncio.sleep(10)
+    return outer.cancelled_caught, inner.cancelled_caught
+
+
+async def _anyio_outer_fires():
+    with anyio.move_on_after(0.001) as outer:
+        with anyio.move_on_after(10) as inner:
+            with anyio.CancelScope():
+                await asyncio.sleep(10)
+    return outer.cancelled_caught, inner.cancelled_caught
+
+
+NESTED = {
+    _anyio_outside_asyncio_fires: (False, "TimeoutError"),
+    _anyio_fires_inside_asyncio: (False, True),
+    _asyncio_fires_outside_anyio: ("TimeoutError", False),
+    _anyio_fires_outside_asyncio: (True, False),
+    _anyio_inner_fires: (False, True),
+    _anyio_outer_fires: (True, False),
+}
+
+
+@pytest.mark.parametrize("nested", list(NESTED), ids=[f.__name__.lstrip("_") for f in NESTED])
+def test_nested_scopes_and_asyncio_timeout(nested):
+    async def main():
+        seen = await nested()
+        return seen, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+
+    assert asyncio.run(main()) == (NESTED[nested], 0, "went on")
+
+
 CTRL_C_AFTER_ANYIO_SCOPE = """
+    import signal
+    # Runner handles SIGINT only where Python's default handler is in place;
+    # a suite started with SIGINT ignored must not make this test skip it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     import asyncio
     import anyio
 
     async def main():
         with anyio.move_on_after(0.001):
             await anyio.sleep(10)
-        print("ready", flush=True)
+        try:
+            with anyio.fail_after(0.001):
+                await asyncio.sleep(10)
+        except TimeoutError:
+            pass
+        print("ready", asyncio.current_task().cancelling(), flush=True)
         await asyncio.sleep(30)
 
     try:
@@ -289,19 +434,73 @@ CTRL_C_AFTER_ANYIO_SCOPE = """
 """
 
 
-def test_anyio_leftover_cancel_requests_and_ctrl_c():
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CTRL_C_AFTER_ANYIO_SCOPE)],
+def _interrupt(code):
+    """Run *code*; send a real SIGINT once it prints "ready"; return its output."""
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=clean_env())
     try:
-        assert proc.stdout.readline() == "ready\n"
+        ready = proc.stdout.readline()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert (err, proc.returncode) == ("", 0)
+    return ready, out, err, proc.returncode
+
+
+def test_ctrl_c_after_anyio_scopes_fired():
     # Runner raises KeyboardInterrupt only if its uncancel() brings the main
-    # task's count to 0; the request anyio left behind keeps it at 1.
-    assert out == ("CancelledError\n" if PATCHED else "KeyboardInterrupt\n")
+    # task's count to 0: anyio must have taken its own requests back.
+    assert _interrupt(CTRL_C_AFTER_ANYIO_SCOPE) == ("ready 0\n", "KeyboardInterrupt\n", "", 0)
+
+
+ADAPTATION_REPORT = """
+    import asyncio
+    import anyio
+
+    async def main():
+        with anyio.move_on_after(0.001):
+            await anyio.sleep(10)
+        return asyncio.current_task().cancelling()
+
+    print(anyio.run(main))
+    from taskgroup_patch import _adapters
+    print(*_adapters.status(), sep="\\n")
+"""
+
+
+@pytest.mark.parametrize("switch", [None, "0"])
+def test_adaptation_is_reported_and_can_be_switched_off(switch):
+    result = run_python(code=ADAPTATION_REPORT, env=clean_env(TASKGROUP_PATCH_ADAPT=switch))
+    assert (result.stderr, result.returncode) == ("", 0)
+    left, *status = result.stdout.splitlines()
+    if not PATCHED:
+        assert left == "0"
+        assert len(status) == 1 and "nothing to adapt on Python 3.11+" in status[0]
+        return
+    anyio_line, = [line for line in status if line.startswith("anyio ")]
+    if switch is None:
+        assert left == "0"
+        assert "(anyio._backends._asyncio): adapted: CancelScope." in anyio_line
+    else:
+        # Left alone: anyio's request stays counted, as before the adaptation.
+        assert left == "1"
+        assert anyio_line.endswith("left alone: TASKGROUP_PATCH_ADAPT=0")
+
+
+def test_nothing_adapted_and_nothing_loaded_when_the_patch_is_off():
+    code = """
+        import sys
+        import anyio
+
+        async def main():
+            with anyio.move_on_after(0.001):
+                await anyio.sleep(10)
+
+        anyio.run(main)
+        print(sorted(m for m in sys.modules if m.startswith("taskgroup_patch.")))
+    """
+    result = run_python(code=code, env=clean_env(TASKGROUP_PATCH="0"))
+    assert (result.stdout, result.stderr, result.returncode) == ("[]\n", "", 0)

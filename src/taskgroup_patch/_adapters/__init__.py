@@ -59,7 +59,13 @@ def adapt(module) -> None:
         _outcomes[name] = "adapted: " + how
 
 
-def _version(library):
+def _version(library, name):
+    # The package's own __version__ first: it is the code that actually ran,
+    # even where another copy is installed as the distribution.
+    package = sys.modules.get(name.partition(".")[0])
+    version = getattr(package, "__version__", None)
+    if isinstance(version, str):
+        return version
     # Asked only here: importlib.metadata costs milliseconds, adapt() nothing.
     from importlib import metadata
 
@@ -82,5 +88,5 @@ def status() -> "list[str]":
                        else "left alone: the patch is not armed in this process")
             lines.append("%s (%s): %s" % (library, name, outcome))
         else:
-            lines.append("%s %s (%s): %s" % (library, _version(library), name, outcome))
+            lines.append("%s %s (%s): %s" % (library, _version(library, name), name, outcome))
     return lines
