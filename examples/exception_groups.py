@@ -2,21 +2,17 @@
 
 A TaskGroup raises all its tasks' errors together, as an ExceptionGroup.  On
 3.11+ you can sort them with ``except* ValueError:``, but that is new syntax:
-on 3.8-3.10 the file would not even compile.  ``exceptiongroup.catch()``
-(installed with taskgroup-patch) does the same job on every version, and
-``ExceptionGroup.split()`` / ``subgroup()`` work everywhere.
+on 3.8-3.10 the file would not even compile.  ``ExceptionGroup.split()`` does
+the same job on every version: it divides a group into the part that matches
+a type and the rest, keeping the group's structure.  No import is needed:
+ExceptionGroup is a builtin on 3.11+, and taskgroup-patch makes it one on
+3.8-3.10 once asyncio has been imported.
 
     python examples/exception_groups.py
 """
 
 import asyncio
-from typing import List
-
-from exceptiongroup import catch
-
-# On 3.8-3.10, ExceptionGroup is a builtin once asyncio has been imported
-# (taskgroup-patch puts it there); on 3.11+ it always is.
-
+from typing import Callable, Dict, List, Optional, Type
 
 BLOCKED = {"blocked.example"}
 
@@ -50,6 +46,23 @@ def describe(group: BaseExceptionGroup) -> List[str]:
     return sorted(str(error) or type(error).__name__ for error in group.exceptions)
 
 
+def handle(group: BaseExceptionGroup,
+           handlers: Dict[Type[BaseException], Callable[[BaseExceptionGroup], None]],
+           ) -> Optional[BaseExceptionGroup]:
+    """Give each handler the part of *group* its type matches; return the rest.
+
+    What ``except* ValueError: ...  except* OSError: ...`` does on 3.11+.
+    """
+    rest: Optional[BaseExceptionGroup] = group
+    for kind, handler in handlers.items():
+        if rest is None:
+            break
+        matched, rest = rest.split(kind)
+        if matched is not None:
+            handler(matched)
+    return rest
+
+
 def on_invalid(group: BaseExceptionGroup) -> None:
     print("  invalid:", describe(group))
 
@@ -61,21 +74,28 @@ def on_refused(group: BaseExceptionGroup) -> None:
 async def main() -> None:
     print("all good:", await check_all(["alpha", "beta"]))
 
-    # 1. Like `except* ValueError: ...  except* OSError: ...` on 3.11+:
-    #    each handler gets the part of the group that matches its types.
-    print("catch() with a handler per kind of error:")
-    with catch({ValueError: on_invalid, OSError: on_refused}):
+    # 1. Each handler gets the part of the group that matches its types.
+    print("a handler per kind of error:")
+    try:
         await check_all(["alpha", "no such host!", "blocked.example", "what?"])
+    except ExceptionGroup as errors:
+        rest = handle(errors, {ValueError: on_invalid, OSError: on_refused})
+        if rest is not None:
+            raise rest
 
     # 2. Errors that no handler matches propagate, still as a group.
-    print("catch() lets the rest through:")
+    print("the rest goes on:")
     try:
-        with catch({ValueError: on_invalid}):
+        try:
             await check_all(["what?", "blocked.example", "beta"])
+        except ExceptionGroup as errors:
+            rest = handle(errors, {ValueError: on_invalid})
+            if rest is not None:
+                raise rest
     except ExceptionGroup as rest:
         print("  left over:", describe(rest))
 
-    # 3. Without catch(): except ExceptionGroup, then split() it by type.
+    # 3. split() by hand.
     for hosts in (["slow-gamma", "alpha"], ["down-delta", "alpha"]):
         try:
             await check_all(hosts)

@@ -1,11 +1,63 @@
-"""The examples run, unmodified, and print what they promise."""
+"""The examples run, unmodified, and print what they promise.
+
+On patched 3.8-3.10 they run in this venv, with the package.  On native
+3.11+ they run in a venv of this interpreter without the package (what they
+are written for), in this venv, and in this venv with TASKGROUP_PATCH=1.
+"""
 
 import os
 import signal
 import subprocess
 import sys
 
-from conftest import SRC, clean_env, require_build_inputs, run_python
+import pytest
+
+from conftest import PATCHED, SRC, base_python, clean_env, require_build_inputs
+
+TIMEOUT = 60
+WAYS = ["with the package"] if PATCHED else ["without the package", "with the package",
+                                               "TASKGROUP_PATCH=1"]
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory):
+    """This interpreter in a new venv that has not got the package."""
+    venv = tmp_path_factory.mktemp("examples") / "venv"
+    subprocess.run([base_python(), "-m", "venv", "--without-pip", str(venv)], check=True,
+                   capture_output=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    probe = subprocess.run([python, "-c", "import taskgroup_patch"], capture_output=True,
+                           env=clean_env(), timeout=TIMEOUT)
+    assert probe.returncode == 1, "the package is importable in the bare venv"
+    return python
+
+
+@pytest.fixture(params=WAYS)
+def way(request):
+    """(python, env) for one way of running an example."""
+    if request.param == "without the package":
+        return request.getfixturevalue("bare_python"), clean_env()
+    if request.param == "TASKGROUP_PATCH=1":
+        return sys.executable, clean_env(TASKGROUP_PATCH="1")
+    return sys.executable, clean_env()
+
+
+def example(name):
+    require_build_inputs()
+    return os.path.join(SRC, "examples", name)
+
+
+def run_example(way, name):
+    python, env = way
+    return subprocess.run([python, "-W", "error", example(name)], capture_output=True,
+                          text=True, env=env, timeout=TIMEOUT)
+
+
+def test_every_example_is_tested():
+    require_build_inputs()
+    tested = {"quickstart.py", "crawler.py", "exception_groups.py", "graceful_shutdown.py"}
+    assert set(n for n in os.listdir(os.path.join(SRC, "examples")) if n.endswith(".py")) == tested
+
 
 QUICKSTART_OUTPUT = """\
 fetched: alpha: ok, beta: ok
@@ -17,15 +69,8 @@ after uncancel: 0
 """
 
 
-def example(name):
-    require_build_inputs()
-    return os.path.join(SRC, "examples", name)
-
-
-def test_quickstart():
-    require_build_inputs()
-    script = os.path.join(SRC, "examples", "quickstart.py")
-    result = run_python("-W", "error", script)
+def test_quickstart(way):
+    result = run_example(way, "quickstart.py")
     assert result.stderr == ""
     assert result.returncode == 0
     assert result.stdout == QUICKSTART_OUTPUT
@@ -47,8 +92,8 @@ CRAWLER_OUTPUT = """\
 """
 
 
-def test_crawler():
-    result = run_python("-W", "error", example("crawler.py"))
+def test_crawler(way):
+    result = run_example(way, "crawler.py")
     assert result.stderr == ""
     assert result.returncode == 0
     assert result.stdout == CRAWLER_OUTPUT
@@ -56,10 +101,10 @@ def test_crawler():
 
 EXCEPTION_GROUPS_OUTPUT = """\
 all good: ['alpha: up', 'beta: up']
-catch() with a handler per kind of error:
+a handler per kind of error:
   invalid: ["'no such host!': not a valid host name", "'what?': not a valid host name"]
   refused: ['blocked.example: blocked']
-catch() lets the rest through:
+the rest goes on:
   invalid: ["'what?': not a valid host name"]
   left over: ['blocked.example: blocked']
 split(): slow-gamma timed out
@@ -67,8 +112,8 @@ split(): other errors: ['down-delta: connection refused']
 """
 
 
-def test_exception_groups():
-    result = run_python("-W", "error", example("exception_groups.py"))
+def test_exception_groups(way):
+    result = run_example(way, "exception_groups.py")
     assert result.stderr == ""
     assert result.returncode == 0
     assert result.stdout == EXCEPTION_GROUPS_OUTPUT
@@ -82,11 +127,12 @@ interrupted: shut down cleanly
 """
 
 
-def test_graceful_shutdown_on_ctrl_c():
+def test_graceful_shutdown_on_ctrl_c(way):
     # A real SIGINT, as Ctrl-C in a terminal sends it, once the program serves.
-    proc = subprocess.Popen([sys.executable, "-W", "error", example("graceful_shutdown.py")],
+    python, env = way
+    proc = subprocess.Popen([python, "-W", "error", example("graceful_shutdown.py")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=clean_env())
+                            env=env)
     try:
         first = proc.stdout.readline()
         assert first.startswith("serving"), first + proc.stderr.read()
