@@ -360,3 +360,11 @@ def test_an_unknown_layout_is_left_alone_silently(tmp_path):
     assert result.stdout == (
         "own code\nasync-timeout 9.0 (async_timeout): left alone: layout not recognised "
         "(version '9.0' with 1 comparisons with 3.11)\n")
+
+
+def test_the_start_up_hook_watches_the_modules_adapters_know():
+    # The start-up module may not import _adapters, so it keeps its own list.
+    import taskgroup_patch
+    from taskgroup_patch import _adapters
+
+    assert taskgroup_patch._ADAPTED_MODULES == tuple(_adapters.ADAPTERS)

@@ -10,7 +10,6 @@ test on anything left pending or unretrieved.
 import asyncio
 import collections
 import contextlib
-import sys
 
 import aiohttp
 import pytest
@@ -18,7 +17,6 @@ from aiohttp import web
 
 from _asynciohelpers import no_asyncio_errors  # noqa: F401
 
-PATCHED = sys.version_info < (3, 11)
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 0.5
 CLIENTS = 20
@@ -210,7 +208,6 @@ async def aiohttp_program():
             assert (await get_json("/item/7"))["price"] == "price-7"
 
             # aiohttp's own ClientTimeout: caught by `except TimeoutError`.
-            # (In a task of its own: see test_aiohttp_timeouts_leave_cancel_requests.)
             async def with_client_timeout():
                 release_slow.clear()
                 try:
@@ -231,52 +228,3 @@ async def aiohttp_program():
 @pytest.mark.parametrize("loop_factory", LOOPS)
 def test_aiohttp_client_and_server_from_taskgroups(loop_factory):
     assert _run(aiohttp_program, loop_factory) == (True, "TimeoutError")
-
-
-async def _client_timeout_then_failing_group():
-    """aiohttp's ClientTimeout expires, then the same task's TaskGroup fails."""
-    release = asyncio.Event()
-    runner = web.AppRunner(make_app(release))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, HOST, 0)
-        await site.start()
-        url = "http://%s:%d/slow" % (HOST, runner.addresses[0][1])
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.05)) as session:
-            try:
-                async with session.get(url):
-                    pass
-            except TimeoutError:
-                pass
-            finally:
-                release.set()
-        left = asyncio.current_task().cancelling()
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(lookup("x", 0))
-                group.create_task(_fail_soon())
-                await asyncio.sleep(10)
-        except ExceptionGroup:
-            pass
-        try:
-            await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            return left, "cancelled again"
-        return left, "went on"
-    finally:
-        await runner.cleanup()
-
-
-async def _fail_soon():
-    await asyncio.sleep(0)
-    raise ValueError("child failed")
-
-
-def test_aiohttp_timeouts_leave_cancel_requests_on_3_8_to_3_10():
-    # aiohttp (like async_timeout and anyio) reads sys.version_info and
-    # calls Task.uncancel() after its own timeouts only on 3.11+.
-    left, then = asyncio.run(_client_timeout_then_failing_group())
-    if PATCHED:
-        assert (left, then) == (1, "cancelled again")
-    else:
-        assert (left, then) == (0, "went on")
