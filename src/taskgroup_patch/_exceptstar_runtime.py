@@ -62,6 +62,23 @@ def _set_handled(exc):
     _set_exc_info(cls, exc, tb)
 
 
+def _reraise_in_caller(exc):
+    """Prepare a bare ``raise`` in a method the generated code called.
+
+    In C, CPython's except* leaves no trace of its own in a traceback; here
+    the frames of this module are cut off, and the bare raise that follows
+    adds none (nor a __context__: the error already chained to what was
+    being handled when it was raised).
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_globals is _GLOBALS:
+        tb = tb.tb_next
+    exc.__traceback__ = tb
+    _set_handled(exc)
+
+
+_GLOBALS = globals()
+
 _NOT_AN_EXCEPTION_CLASS = (
     "catching classes that do not inherit from BaseException is not allowed"
 )
@@ -81,6 +98,31 @@ def _check_match_type(match_type):
             raise TypeError(_GROUP_CLASS)
 
 
+def _given_matches(exc, match_type):
+    """Whether except* matches *exc* whole: by the class's MRO, as
+    PyErr_GivenExceptionMatches (no __instancecheck__)."""
+    mro = type(exc).__mro__
+    if isinstance(match_type, tuple):
+        for cls in match_type:
+            if cls in mro:
+                return True
+        return False
+    return match_type in mro
+
+
+def _split(group, match_type):
+    pair = group.split(match_type)
+    if type(pair) is not tuple:
+        raise TypeError(
+            f"{type(group).__name__}.split must return a tuple, "
+            f"not {type(pair).__name__}")
+    if len(pair) != 2:
+        raise TypeError(
+            f"{type(group).__name__}.split must return a 2-tuple, "
+            f"got tuple of size {len(pair)}")
+    return pair
+
+
 class ExceptStar:
     """The state of one except* dispatch: what is left, what was raised."""
 
@@ -98,33 +140,28 @@ class ExceptStar:
         Returns whether something matched; if so it is ``self.matched`` and
         is now the handled exception.
         """
-        _check_match_type(match_type)
-        rest = self.rest
-        if rest is None:
-            return False
-        if isinstance(rest, match_type):
-            if isinstance(rest, BaseExceptionGroup):
-                match = rest
-            else:
-                # A naked exception is wrapped for matching; 3.13 gives the
-                # wrapper no traceback.
-                match = BaseExceptionGroup("", [rest])
-            self.rest = None
-        elif isinstance(rest, BaseExceptionGroup):
-            pair = rest.split(match_type)
-            if type(pair) is not tuple:
-                raise TypeError(
-                    f"{type(rest).__name__}.split must return a tuple, "
-                    f"not {type(pair).__name__}")
-            if len(pair) != 2:
-                raise TypeError(
-                    f"{type(rest).__name__}.split must return a 2-tuple, "
-                    f"got tuple of size {len(pair)}")
-            match, self.rest = pair
-            if match is None:
+        try:
+            _check_match_type(match_type)
+            rest = self.rest
+            if rest is None:
                 return False
-        else:
-            return False
+            if _given_matches(rest, match_type):
+                if isinstance(rest, BaseExceptionGroup):
+                    match = rest
+                else:
+                    # A naked exception is wrapped for matching; 3.13 gives
+                    # the wrapper no traceback.
+                    match = BaseExceptionGroup("", (rest,))
+                self.rest = None
+            elif isinstance(rest, BaseExceptionGroup):
+                match, self.rest = _split(rest, match_type)
+                if match is None:
+                    return False
+            else:
+                return False
+        except BaseException as exc:
+            _reraise_in_caller(exc)
+            raise
         self.matched = match
         _set_handled(match)
         return True
@@ -141,7 +178,11 @@ class ExceptStar:
             excs.append(self.rest)
         if not excs:
             return False
-        result = _combine(self.original, excs)
+        try:
+            result = _combine(self.original, excs)
+        except BaseException as exc:
+            _reraise_in_caller(exc)
+            raise
         if result is None:
             return False
         _set_handled(result)

@@ -48,18 +48,22 @@ def uses_except_star(source) -> bool:
     return b"except" in source and _CANDIDATE_BYTES.search(source) is not None
 
 
-def parse(source, filename="<unknown>", mode="exec") -> ast.Module:
+def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.Module:
     """ast.parse() for source that may use except*.
 
     The tree compiles on the running interpreter; where it has no except*,
     each such try statement is rewritten to calls into _exceptstar_runtime.
+    *flags* are compile() flags that change parsing (type comments, the
+    __future__ features of the code being compiled).
     """
-    filename = os.fsdecode(filename) if not isinstance(filename, str) else filename
+    if not isinstance(filename, str):
+        filename = os.fsdecode(filename)
+    flags |= ast.PyCF_ONLY_AST
     if NATIVE or not uses_except_star(source):
-        return ast.parse(source, filename, mode)
+        return compile(source, filename, mode, flags, True)
     text = _decode(source)
     if text is None:
-        return ast.parse(source, filename, mode)
+        return compile(source, filename, mode, flags, True)
     lines = _Lines(text)
     candidates = {}
     for m in _CANDIDATE.finditer(text):
@@ -69,7 +73,7 @@ def parse(source, filename="<unknown>", mode="exec") -> ast.Module:
     for m in candidates.values():
         chars[m.start(2)] = " "
     while True:
-        tree = _parse_modified("".join(chars), lines, filename, mode)
+        tree = _parse_modified("".join(chars), lines, filename, mode, flags)
         starred = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.ExceptHandler):
@@ -98,11 +102,11 @@ def compile_source(source, filename, mode="exec", flags=0,
         if not dont_inherit:
             flags |= _caller_future_flags()
         return compile(source, filename, mode, flags, True, optimize)
-    tree = parse(source, filename, mode)
-    if flags & ast.PyCF_ONLY_AST:
-        return tree
     if not dont_inherit:
         flags |= _caller_future_flags()
+    tree = parse(source, filename, mode, flags=flags)
+    if flags & ast.PyCF_ONLY_AST:
+        return tree
     return compile(tree, filename, mode, flags, True, optimize)
 
 
@@ -128,9 +132,9 @@ def _decode(source):
         return None
 
 
-def _parse_modified(text, lines, filename, mode):
+def _parse_modified(text, lines, filename, mode, flags):
     try:
-        return ast.parse(text, filename, mode)
+        return compile(text, filename, mode, flags, True)
     except SyntaxError as exc:
         # An error of its own: report it as compile() does, with the line
         # as the user wrote it.
@@ -183,22 +187,39 @@ class _Rewriter(ast.NodeTransformer):
         self.lines = lines
         self.filename = filename
         self.depth = 0
+        self.function = None  # the innermost def around, if not in a class
+
+    def _scope(self, node, function):
+        outer = self.function
+        self.function = function
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.function = outer
+
+    def visit_FunctionDef(self, node):
+        return self._scope(node, node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        return self._scope(node, None)
 
     def visit_Try(self, node):
         kinds = [id(h) in self.starred for h in node.handlers]
         if not any(kinds):
             return self.generic_visit(node)
+        # In source order, as 3.13's parser meets them.
         for handler, starred in zip(node.handlers, kinds):
-            if starred != kinds[0]:
-                raise self._mixed_error(handler, starred)
-        for handler in node.handlers:
-            if handler.type is None:
+            if starred and handler.type is None:
                 m = self.starred[id(handler)]
                 start = _AFTER_STAR.match(self.text, m.end(2)).end()
                 raise _syntax_error(_BARE, self.filename, self.lines,
                                     start, start + 1)
+            if starred != kinds[0]:
+                raise self._mixed_error(handler, starred)
         for handler in node.handlers:
-            _FlowChecker(self).check(handler.body)
+            _FlowChecker(self, self.function).check(handler.body)
         node.body = [self.visit(s) for s in node.body]
         self.depth += 1
         try:
@@ -269,24 +290,30 @@ class _Rewriter(ast.NodeTransformer):
             ]
         guarded = loc(ast.Try(body=body, handlers=[collect], orelse=[],
                               finalbody=finalbody))
-        return loc(ast.If(
-            test=loc(ast.Call(func=_attribute(loc, state, "match"),
-                              args=[handler.type], keywords=[])),
+        # A TypeError for the clause points, as in 3.13, at its type.
+        at_type = _Location(handler.type)
+        return at_type(ast.If(
+            test=at_type(ast.Call(func=_attribute(at_type, state, "match"),
+                                  args=[handler.type], keywords=[])),
             body=[guarded], orelse=[]))
 
 
 class _Location:
-    """Gives generated nodes the one-line location of an except* clause's
-    keyword (on 3.10 a handler's end is the end of its body)."""
+    """Gives generated nodes a one-line location: by default that of an
+    except* clause's keyword (on 3.10 a handler's end is the end of its
+    body, and copying it would make tracebacks show the wrong lines)."""
 
-    def __init__(self, handler):
-        self.lineno = handler.lineno
-        self.col = handler.col_offset
+    def __init__(self, node, width=len("except")):
+        self.lineno = node.lineno
+        self.col = node.col_offset
+        if node.end_lineno == node.lineno and not isinstance(node, ast.stmt):
+            width = node.end_col_offset - node.col_offset
+        self.end_col = self.col + width
 
     def __call__(self, node):
         node.lineno = node.end_lineno = self.lineno
         node.col_offset = self.col
-        node.end_col_offset = self.col + len("except")
+        node.end_col_offset = self.end_col
         return node
 
 
@@ -295,11 +322,19 @@ def _attribute(loc, name, attr):
 
 
 class _FlowChecker(ast.NodeVisitor):
-    """Finds break/continue/return that would leave an except* block."""
+    """Finds break/continue/return that would leave an except* block.
 
-    def __init__(self, rewriter):
+    Reports them where CPython 3.13's compiler does: a return of a constant
+    on its own line at the constant, any other at the statement, and no
+    location at all from inside a with block or the try of a try/finally
+    (the compiler has replaced it with theirs by then).
+    """
+
+    def __init__(self, rewriter, function):
         self.rewriter = rewriter
+        self.function = function
         self.loops = 0
+        self.unlocated = 0
 
     def check(self, body):
         for stmt in body:
@@ -307,6 +342,8 @@ class _FlowChecker(ast.NodeVisitor):
 
     def _error(self, node):
         rw = self.rewriter
+        if self.unlocated:
+            return _unlocated_syntax_error(_FLOW, rw.filename)
         lines = rw.lines
         start = self._offset(node.lineno, node.col_offset)
         end = self._offset(node.end_lineno, node.end_col_offset)
@@ -319,8 +356,14 @@ class _FlowChecker(ast.NodeVisitor):
         return lines.starts[lineno - 1] + len(line)
 
     def visit_Return(self, node):
-        # 3.13 points at the returned value, when there is one.
-        raise self._error(node.value if node.value is not None else node)
+        if self.function is None or (
+                node.value is not None and _is_async_generator(self.function)):
+            return  # the interpreter's compiler reports these first
+        value = node.value
+        if (isinstance(value, ast.Constant)
+                and value.lineno == node.lineno == value.end_lineno):
+            raise self._error(value)
+        raise self._error(node)
 
     def visit_Break(self, node):
         if not self.loops:
@@ -329,9 +372,6 @@ class _FlowChecker(ast.NodeVisitor):
     visit_Continue = visit_Break
 
     def _loop(self, node):
-        for child in ast.iter_child_nodes(node):
-            if child not in node.body and child not in node.orelse:
-                self.visit(child)
         self.loops += 1
         try:
             self.check(node.body)
@@ -341,11 +381,57 @@ class _FlowChecker(ast.NodeVisitor):
 
     visit_For = visit_AsyncFor = visit_While = _loop
 
+    def _with(self, node):
+        self.unlocated += 1
+        try:
+            self.check(node.body)
+        finally:
+            self.unlocated -= 1
+
+    visit_With = visit_AsyncWith = _with
+
+    def visit_Try(self, node):
+        if node.finalbody:
+            self.unlocated += 1
+        try:
+            self.check(node.body)
+            for handler in node.handlers:
+                self.check(handler.body)
+            self.check(node.orelse)
+        finally:
+            if node.finalbody:
+                self.unlocated -= 1
+        self.check(node.finalbody)
+
     def _scope(self, node):
-        pass
+        pass  # its own break, continue and return
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scope
     visit_Lambda = _scope
+
+    def generic_visit(self, node):
+        if not isinstance(node, ast.expr):  # no statements in expressions
+            super().generic_visit(node)
+
+
+def _is_async_generator(function):
+    if not isinstance(function, ast.AsyncFunctionDef):
+        return False
+    todo = list(function.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                 ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _unlocated_syntax_error(msg, filename):
+    if sys.version_info >= (3, 10):
+        return SyntaxError(msg, (filename, -1, 0, None, -1, 0))
+    return SyntaxError(msg, (filename, -1, 0, None))
 
 
 def _import_runtime(tree):
