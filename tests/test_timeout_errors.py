@@ -39,7 +39,13 @@ async def expire_wait_for_zero():
     await asyncio.wait_for(forever(), 0)
 
 
+async def expire_as_completed():
+    for next_done in asyncio.as_completed([forever()], timeout=0.01):
+        await next_done
+
+
 SOURCES = {
+    "as_completed": expire_as_completed,
     "timeout": expire_timeout,
     "timeout_at": expire_timeout_at,
     "wait_for": expire_wait_for,
