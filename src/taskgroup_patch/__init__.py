@@ -47,6 +47,7 @@ def install() -> None:
     _patch.install()
     if sys.version_info < (3, 11):
         _watch_libraries()
+        _arm_except_star()
 
 
 def installed() -> "dict[str, str]":
@@ -248,6 +249,8 @@ def _arm():
         _hook.watch("asyncio", _patch_now)
     if sys.version_info < (3, 11):
         _watch_libraries()
+        _arm_except_star()
+        _arm_main_script()
 
 
 def _watch_libraries():
@@ -256,6 +259,128 @@ def _watch_libraries():
             _adapt(sys.modules[name])
         elif name not in _hook.actions:
             _hook.watch(name, _adapt)
+
+
+# except* (3.11 syntax) on 3.8-3.10.  taskgroup_patch._exceptstar compiles
+# it, and is imported only for a source that may use it: the import system
+# calls source_to_code only without a fresh .pyc, pytest reads test files
+# through its own loader, and the interpreter compiles the main script in C
+# before any hook, then hands its SyntaxError to sys.excepthook.
+
+def _may_use_except_star(source):
+    """Say whether *source* may use except*: never False when it does."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "surrogatepass")
+    elif not isinstance(source, (bytes, bytearray)):
+        return False  # an AST, or a buffer: compiled as given
+    at = source.find(b"except")
+    while at >= 0:
+        at += 6
+        # Spaces, or a backslash and a newline, may separate the star.
+        rest = source[at:at + 80].lstrip(b" \t\f\\\r\n")
+        if not rest or rest[:1] == b"*":
+            return True
+        at = source.find(b"except", at)
+    return False
+
+
+def _source_to_code(self, data, path, *, _optimize=-1):
+    # SourceLoader.source_to_code.  py_compile (compileall, pip's
+    # byte-compiling at install time) writes the standard .pyc itself, which
+    # must never hold transformed code: it keeps the interpreter's compile.
+    if (_may_use_except_star(data) and getattr(self, "name", None) != "<py_compile>"
+            and not _is_ours(path)):
+        try:
+            from taskgroup_patch import _exceptstar
+            return _exceptstar.source_to_code(data, path, _optimize)
+        except SyntaxError as exc:
+            raise exc.with_traceback(None)
+        except Exception as exc:
+            _warn("except* left unsupported: %s: %s" % (type(exc).__name__, exc))
+    return _plain_source_to_code(self, data, path, _optimize=_optimize)
+
+
+def _is_ours(path):
+    # This package's own modules compile as they are: _exceptstar compiles
+    # with them, and their text may well mention except*.
+    import os
+    return os.fsdecode(path).startswith(os.path.join(__path__[0], ""))
+
+
+def _exception():
+    """Return the exception being handled, or None (sys.exception() of 3.11)."""
+    return sys.exc_info()[1]
+
+
+def _arm_except_star():
+    """Compile except* in imported modules, pytest's test files, and opted-in compile()."""
+    global _plain_source_to_code
+    if not hasattr(sys, "exception"):
+        sys.exception = _exception
+    loader = sys.modules["_frozen_importlib_external"].SourceLoader
+    if loader.__dict__["source_to_code"] is not _source_to_code:
+        _plain_source_to_code = loader.source_to_code
+        # importlib leaves its own frames out of an import's traceback, up to
+        # the one so named: this one goes with them.
+        _source_to_code.__code__ = _source_to_code.__code__.replace(
+            co_filename=_plain_source_to_code.__code__.co_filename,
+            co_name="_call_with_frames_removed")
+        loader.source_to_code = _source_to_code
+    import os
+    if os.environ.get("TASKGROUP_PATCH_COMPILE", "").strip().lower() in _ON:
+        from taskgroup_patch import _exceptstar
+        _exceptstar.install_compile()
+    name = "_pytest.assertion.rewrite"
+    if name in sys.modules:
+        _adapt_pytest(sys.modules[name])
+    elif name not in _hook.actions:
+        _hook.watch(name, _adapt_pytest)
+
+
+def _adapt_pytest(module):
+    try:
+        from taskgroup_patch import _exceptstar_pytest
+        _exceptstar_pytest.adapt(module)
+    except BaseException as exc:
+        _warn("pytest left without except*: %s: %s" % (type(exc).__name__, exc))
+
+
+def _arm_main_script():
+    """Have sys.excepthook run `python script.py` if its script uses except*."""
+    argv = getattr(sys, "argv", None)
+    if not argv or argv[0] in ("", "-c", "-m") or sys.excepthook is not sys.__excepthook__:
+        return
+    import os
+    # A regular file only: a pipe read here would be gone for the interpreter.
+    if not os.path.isfile(argv[0]):
+        return
+    try:
+        with open(argv[0], "rb") as file:
+            source = file.read()
+    except OSError:
+        return
+    if _may_use_except_star(source):
+        # Only a script the interpreter cannot compile: any other keeps the
+        # interpreter's excepthook.
+        try:
+            compile(source, argv[0], "exec", 0x400, True)  # ast.PyCF_ONLY_AST
+        except SyntaxError:
+            sys.excepthook = _run_main_script
+        except Exception:
+            pass  # null bytes (a zipapp, a .pyc): not a script for this hook
+
+
+def _run_main_script(*exc_info):
+    # Put back the interpreter's hook first: exceptiongroup installs its own
+    # only if it finds that one when the script imports it.
+    if sys.excepthook is _run_main_script:
+        sys.excepthook = sys.__excepthook__
+    try:
+        from taskgroup_patch import _exceptstar
+        run = _exceptstar.run_main_script
+    except BaseException:
+        run = sys.__excepthook__
+    run(*exc_info)
 
 
 def _start():

@@ -1,0 +1,250 @@
+"""Where code written with except* gets compiled on 3.8-3.10.
+
+The start-up module routes here only sources that may use except*:
+
+* the import system's SourceLoader.source_to_code, which importlib calls
+  only when there is no fresh .pyc;
+* sys.excepthook, for `python script.py`: the interpreter compiles the main
+  script in C before any hook and reports its SyntaxError there, where the
+  script can still be compiled and run as __main__;
+* compile(), for the code that compiles strings itself, when opted in.
+
+taskgroup_patch._exceptstar_transform does the compiling.  Transformed code
+is cached in a file of its own next to the standard .pyc, never in the
+standard .pyc itself: a plain interpreter (after `pip uninstall`, or in
+another environment sharing __pycache__) must still read the source and
+report its own SyntaxError.
+"""
+
+import builtins
+import io
+import marshal
+import os
+import sys
+from importlib import _bootstrap_external
+
+import _imp
+
+import taskgroup_patch
+
+__all__ = ["compile", "source_to_code", "run_main_script", "install_compile", "status"]
+
+_COMPILE_VAR = "TASKGROUP_PATCH_COMPILE"
+_builtin_compile = builtins.compile
+
+# The cache file: this header, then the marshalled code.  The header holds
+# what the code depends on besides the source, and the source's hash.
+_CACHE_MAGIC = b"tgp\x01"
+_HEADER_SIZE = len(_CACHE_MAGIC) + 8 + 8
+_CACHE_SUFFIX = ".taskgroup-patch.pyc"
+
+
+def _transform():
+    # Imported only to compile: a module read from the cache does not need it.
+    from taskgroup_patch import _exceptstar_transform
+    return _exceptstar_transform
+
+
+def _build_key():
+    """What transformed code depends on besides its source, as 8 bytes."""
+    parts = [taskgroup_patch.__version__, _bootstrap_external.MAGIC_NUMBER]
+    here = os.path.dirname(__file__)
+    for name in ("_exceptstar_transform.py", "_exceptstar_runtime.py"):
+        try:
+            stat = os.stat(os.path.join(here, name))
+        except OSError:
+            continue
+        parts += [name, stat.st_mtime_ns, stat.st_size]
+    return _imp.source_hash(_bootstrap_external._RAW_MAGIC_NUMBER, repr(parts).encode())
+
+
+_KEY = _build_key()
+
+
+def _header(source, optimize):
+    level = sys.flags.optimize if optimize == -1 else optimize
+    key = _imp.source_hash(level, _KEY)
+    return _CACHE_MAGIC + key + _imp.source_hash(_bootstrap_external._RAW_MAGIC_NUMBER, source)
+
+
+def _cache_path(source_path):
+    """The cache file for a module's source, or None where it has none."""
+    try:
+        standard = _bootstrap_external.cache_from_source(source_path)
+    except (NotImplementedError, ValueError):
+        return None
+    return standard[:-len(".pyc")] + _CACHE_SUFFIX
+
+
+# source path -> (cache path, header), or None if the cache is fresh: the
+# code this module returned, which SourceLoader.get_code is about to write
+# to the standard .pyc.
+_unwritten = {}
+
+
+def source_to_code(data, path, optimize=-1):
+    """Code for a module's source that may use except*: from the cache if fresh."""
+    if not isinstance(data, (bytes, bytearray)):
+        return _transform().compile_source(data, path, "exec", dont_inherit=True,
+                                           optimize=optimize)
+    header = _header(data, optimize)
+    cache = _cache_path(path)
+    if cache is not None:
+        try:
+            with io.open_code(cache) as file:
+                cached = file.read()
+        except OSError:
+            pass
+        else:
+            if cached[:_HEADER_SIZE] == header:
+                try:
+                    code = marshal.loads(memoryview(cached)[_HEADER_SIZE:])
+                except (EOFError, ValueError, TypeError):
+                    pass
+                else:
+                    # Moved with its directory: point it at the source, as
+                    # importlib does for a .pyc.
+                    _imp._fix_co_filename(code, path)
+                    _unwritten[path] = None
+                    return code
+    code = _transform().compile_source(data, path, "exec", dont_inherit=True,
+                                       optimize=optimize)
+    if cache is not None:
+        _unwritten[path] = (cache, header)
+    return code
+
+
+def _redirect_cache_writes(loader_class):
+    """Make loader_class write transformed code to its own cache file."""
+    plain = loader_class.__dict__["_cache_bytecode"]
+
+    def _cache_bytecode(self, source_path, bytecode_path, data):
+        if source_path not in _unwritten:
+            return plain(self, source_path, bytecode_path, data)
+        entry = _unwritten.pop(source_path)
+        if entry is None:
+            return None
+        cache, header = entry
+        # The standard header (16 bytes) is that of a .pyc; ours replaces it.
+        return plain(self, source_path, cache, header + data[16:])
+
+    loader_class._cache_bytecode = _cache_bytecode
+
+
+_redirect_cache_writes(_bootstrap_external.SourceLoader)
+_redirect_cache_writes(_bootstrap_external.SourceFileLoader)
+
+
+def _future_flags(frame):
+    import __future__
+    mask = 0
+    for name in __future__.all_feature_names:
+        mask |= getattr(__future__, name).compiler_flag
+    return frame.f_code.co_flags & mask
+
+
+def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize=-1):
+    """The builtin compile(), for source that may use except* too."""
+    if not dont_inherit:
+        # The builtin inherits the __future__ imports of the code calling it.
+        flags |= _future_flags(sys._getframe(1))
+    try:
+        if (flags & 0x400 or not isinstance(source, (str, bytes, bytearray))  # ast.PyCF_ONLY_AST
+                or not taskgroup_patch._may_use_except_star(source)):
+            return _builtin_compile(source, filename, mode, flags, True, optimize)
+        return _transform().compile_source(source, filename, mode, flags, True, optimize)
+    except SyntaxError as exc:
+        # As the builtin reports it: from the caller's line.
+        raise exc.with_traceback(None)
+
+
+def install_compile():
+    """Make builtins.compile this module's compile(); idempotent."""
+    builtins.compile = compile
+
+
+def run_main_script(exc_type, exc, tb):
+    """sys.excepthook: run the main script if it failed to compile for except*.
+
+    The interpreter calls it (PyErr_Print) on any error it does not
+    handle.  Only the SyntaxError of compiling __main__'s file, before any of
+    it ran, is taken; the script then runs in the real __main__, and ends as
+    a normal run would: its SystemExit passes through, an exception is
+    reported through sys.excepthook as then installed, and a normal end
+    leaves with status 0 (SystemExit from an excepthook is honoured).
+    """
+    main = sys.modules.get("__main__")
+    filename = getattr(main, "__file__", None)
+    if not (isinstance(exc, SyntaxError) and tb is None and filename is not None
+            and exc.filename == filename):
+        return sys.__excepthook__(exc_type, exc, tb)
+    try:
+        with io.open_code(filename) as file:
+            source = file.read()
+        code = _transform().compile_source(source, filename, "exec", dont_inherit=True)
+    except OSError:
+        return sys.__excepthook__(exc_type, exc, tb)
+    except SyntaxError as error:
+        # A misuse of except*, or an error of its own: reported as compiling
+        # the script reports it.
+        error.__traceback__ = None
+        sys.last_type, sys.last_value, sys.last_traceback = SyntaxError, error, None
+        return sys.__excepthook__(type(error), error, None)
+    # A normal run has not failed so far.
+    for name in ("last_type", "last_value", "last_traceback"):
+        sys.__dict__.pop(name, None)
+    try:
+        exec(code, main.__dict__)
+    except SystemExit:
+        raise
+    except BaseException as error:
+        _report(error)
+        return
+    if not sys.flags.inspect:
+        # As after a normal run, whose end removes these before finalizing.
+        main.__dict__.pop("__file__", None)
+        main.__dict__.pop("__cached__", None)
+        raise SystemExit(0)
+
+
+def _report(error):
+    """Report an error that ended the main script, as the interpreter does."""
+    tb = error.__traceback__.tb_next  # the script's own frames only
+    error.__traceback__ = tb
+    sys.last_type, sys.last_value, sys.last_traceback = type(error), error, tb
+    if isinstance(error, KeyboardInterrupt):
+        # The interpreter then exits by SIGINT, once finalized.
+        try:
+            import ctypes
+            ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 1
+        except (ImportError, ValueError):
+            pass
+    try:
+        sys.excepthook(type(error), error, tb)
+    except SystemExit:
+        raise
+    except BaseException as hook_error:
+        sys.stderr.write("Error in sys.excepthook:\n")
+        sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
+        sys.stderr.write("\nOriginal exception was:\n")
+        sys.__excepthook__(type(error), error, tb)
+
+
+def status() -> str:
+    """One line for `python -m taskgroup_patch --check`."""
+    if sys.version_info >= (3, 11):
+        return "except*: the interpreter's own (3.11+)"
+    loader = _bootstrap_external.SourceLoader
+    here = loader.__dict__.get("source_to_code") is taskgroup_patch._source_to_code
+    plain_run = taskgroup_patch._setting()[0]
+    ways = "imported modules (python -m too), pytest's test files"
+    if plain_run:
+        line = "except*: compiled in a plain run for %s, python script.py" % ways
+    elif here:
+        line = ("except*: not in a plain run (%s is off); here, for %s"
+                % (taskgroup_patch._ENV_VAR, ways))
+    else:
+        return "except*: off (%s is off): the interpreter's SyntaxError" % taskgroup_patch._ENV_VAR
+    if builtins.compile is compile:
+        return line + "; and compile() (%s=1)" % _COMPILE_VAR
+    return line + "; compile() only with %s=1" % _COMPILE_VAR
