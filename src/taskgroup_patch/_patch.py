@@ -100,6 +100,14 @@ def _install_newer_semantics():
             _set(asyncio, name, getattr(module, name))
     _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
     _set_everywhere("run", runners.run, asyncio, asyncio.runners)
+    if (3, 11) <= sys.version_info < (3, 14):
+        # 3.14's create_task(coro, **kwargs), for the interpreter's own Task.
+        import asyncio.base_events
+
+        from taskgroup_patch import tasks
+
+        _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
+        _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)
     _install_event_loop_name(asyncio)
     _extend_all(asyncio.runners, ("Runner",))
     _extend_all(asyncio, ("Runner",) + taskgroups.__all__ + timeouts.__all__)
