@@ -109,6 +109,17 @@ def test_script_sys_path0_is_the_scripts_directory_not_the_cwd(work):
     assert (ours["path0"], ours["cwd_on_path"]) == (theirs["path0"], theirs["cwd_on_path"])
 
 
+@pytest.mark.parametrize("how", ["script", "-c"])
+def test_isolated_mode_sys_path_is_pythons(work, how):
+    # python -I adds neither the script's directory nor '' to sys.path.
+    script = write(work / "scripts" / "path.py", "import sys; print(sys.path)\n")
+    args = [str(script)] if how == "script" else ["-c", "import sys; print(sys.path)"]
+    ours = run_python("-I", "-m", "taskgroup_patch", *args, cwd=str(work / "cwd"),
+                      timeout=TIMEOUT)
+    theirs = plain("-I", *args, cwd=str(work / "cwd"))
+    assert (ours.stdout, ours.stderr) == (theirs.stdout, theirs.stderr)
+
+
 def test_script_imports_its_sibling_modules_not_the_cwds(work):
     write(work / "scripts" / "helper.py", "WHERE = 'beside the script'\n")
     write(work / "cwd" / "helper.py", "WHERE = 'current directory'\n")

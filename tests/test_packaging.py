@@ -256,6 +256,11 @@ def test_editable_install_patches_from_the_checkout_then_uninstalls_cleanly(edit
     assert location == os.path.join(checkout, "src", "taskgroup_patch", "__init__.py")
     hooked, armed, _, _, _ = report(python, TASKGROUP_PATCH="1")
     assert (hooked, armed) == (True, True)
+    check = run_python("-m", "taskgroup_patch", "--check", python=python, timeout=60)
+    assert (check.returncode, check.stderr) == (0, "")
+    lines = check.stdout.splitlines()
+    assert lines[1] == "package: %s" % os.path.join(checkout, "src", "taskgroup_patch")
+    assert "start-up hook (.pth): runs at every start here" in lines
 
     pip(python, "uninstall", "-y", "taskgroup-patch")
     assert leftovers(python, site_packages, before) == []

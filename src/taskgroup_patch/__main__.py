@@ -249,8 +249,7 @@ def _why_not_processed():
 
 
 def _dependency_failure():
-    if NATIVE:
-        return None
+    # Needed on 3.11+ too, where TASKGROUP_PATCH=1 and the runner use it.
     try:
         import exceptiongroup  # noqa: F401
     except (Exception, SystemExit) as exc:
