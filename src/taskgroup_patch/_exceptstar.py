@@ -45,6 +45,15 @@ def _transform():
     return _exceptstar_transform
 
 
+def _provide_builtins():
+    # 3.11 code names the groups as builtins.  The patch puts them there when
+    # asyncio is imported, and code using except* need not import asyncio.
+    if not hasattr(builtins, "BaseExceptionGroup"):
+        import exceptiongroup
+        builtins.BaseExceptionGroup = exceptiongroup.BaseExceptionGroup
+        builtins.ExceptionGroup = exceptiongroup.ExceptionGroup
+
+
 def _build_key():
     """What transformed code depends on besides its source, as 8 bytes."""
     parts = [taskgroup_patch.__version__, _bootstrap_external.MAGIC_NUMBER]
@@ -84,6 +93,7 @@ _unwritten = {}
 
 def source_to_code(data, path, optimize=-1):
     """Code for a module's source that may use except*: from the cache if fresh."""
+    _provide_builtins()
     if not isinstance(data, (bytes, bytearray)):
         return _transform().compile_source(data, path, "exec", dont_inherit=True,
                                            optimize=optimize)
@@ -152,6 +162,7 @@ def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize
         if (flags & 0x400 or not isinstance(source, (str, bytes, bytearray))  # ast.PyCF_ONLY_AST
                 or not taskgroup_patch._may_use_except_star(source)):
             return _builtin_compile(source, filename, mode, flags, True, optimize)
+        _provide_builtins()
         return _transform().compile_source(source, filename, mode, flags, True, optimize)
     except SyntaxError as exc:
         # As the builtin reports it: from the caller's line.
@@ -182,6 +193,7 @@ def run_main_script(exc_type, exc, tb):
         with io.open_code(filename) as file:
             source = file.read()
         code = _transform().compile_source(source, filename, "exec", dont_inherit=True)
+        _provide_builtins()
     except OSError:
         return sys.__excepthook__(exc_type, exc, tb)
     except SyntaxError as error:

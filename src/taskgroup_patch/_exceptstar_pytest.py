@@ -33,7 +33,8 @@ def _tagged(pyc):
 def _parse(source, filename="<unknown>", mode="exec", **kwargs):
     if kwargs or not taskgroup_patch._may_use_except_star(source):
         return ast.parse(source, filename, mode, **kwargs)
-    from taskgroup_patch import _exceptstar_transform
+    from taskgroup_patch import _exceptstar, _exceptstar_transform
+    _exceptstar._provide_builtins()
     tree = _exceptstar_transform.parse(source, filename, mode)
     _transformed.add(str(filename))
     return tree
@@ -56,8 +57,13 @@ def adapt(rewrite):
     def _read_pyc(source, pyc, *args, **kwargs):
         # pytest's own check (magic, flags, the source's hash or mtime) of
         # our file; tried only where pytest's own name holds nothing.
-        return (read_pyc(source, pyc, *args, **kwargs)
-                or read_pyc(source, _tagged(pyc), *args, **kwargs))
+        code = read_pyc(source, pyc, *args, **kwargs)
+        if code is None:
+            code = read_pyc(source, _tagged(pyc), *args, **kwargs)
+            if code is not None:
+                from taskgroup_patch import _exceptstar
+                _exceptstar._provide_builtins()
+        return code
 
     def _write_pyc(state, co, source_stat, pyc):
         if co.co_filename in _transformed:
