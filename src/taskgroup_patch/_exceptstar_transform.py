@@ -8,7 +8,9 @@ shape), and the misuses 3.11+ rejects are rejected here with CPython 3.13's
 message and position.
 """
 
+import __future__
 import ast
+import bisect
 import io
 import os
 import re
@@ -23,7 +25,8 @@ NATIVE = sys.version_info >= (3, 11)
 # separate it from the ``*``.
 _NEWLINE = r"(?:\r\n|\r|\n)"
 _CANDIDATE = re.compile(
-    r"^[ \t\f]*(except)(?:[ \t\f]|\\" + _NEWLINE + r")*(\*)", re.MULTILINE)
+    r"(?:^|(?<=\r))[ \t\f]*(except)(?:[ \t\f]|\\" + _NEWLINE + r")*(\*)",
+    re.MULTILINE)
 _CANDIDATE_BYTES = re.compile(_CANDIDATE.pattern.encode(), re.MULTILINE)
 _LINE_BREAK = re.compile(_NEWLINE)
 _AFTER_STAR = re.compile(r"(?:[ \t\f]|\\" + _NEWLINE + r")*")
@@ -75,7 +78,7 @@ def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.Module:
     while True:
         tree = _parse_modified("".join(chars), lines, filename, mode, flags)
         starred = {}
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if isinstance(node, ast.ExceptHandler):
                 m = candidates.get((node.lineno, node.col_offset))
                 if m is not None:
@@ -90,9 +93,26 @@ def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.Module:
             del candidates[lines.position(m.start(1))]
     if not starred:
         return tree
-    tree = _Rewriter(starred, text, lines, filename, source).visit(tree)
+    _Rewriter(starred, text, lines, filename).visit_body(tree)
     _import_runtime(tree)
     return tree
+
+
+# The fields that hold statements (and handlers, and match cases); only
+# statements can hold a try, so the walks skip every expression.
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def _statements(tree):
+    """Every statement, handler and match case in tree."""
+    if not isinstance(tree.body, list):
+        return  # mode "eval"
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        for field in _BODIES:
+            todo.extend(getattr(node, field, ()))
 
 
 def compile_source(source, filename, mode="exec", flags=0,
@@ -113,7 +133,6 @@ def compile_source(source, filename, mode="exec", flags=0,
 def _caller_future_flags():
     """The __future__ flags of the code that called compile_source()."""
     frame = sys._getframe(2)
-    import __future__
     mask = 0
     for name in __future__.all_feature_names:
         mask |= getattr(__future__, name).compiler_flag
@@ -151,7 +170,6 @@ class _Lines:
         self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
 
     def position(self, offset):
-        import bisect
         index = bisect.bisect_right(self.starts, offset) - 1
         start = self.starts[index]
         return index + 1, len(self.text[start:offset].encode("utf-8"))
@@ -178,37 +196,43 @@ def _syntax_error(msg, filename, lines, start, end, text=True):
     return SyntaxError(msg, args)
 
 
-class _Rewriter(ast.NodeTransformer):
+class _Rewriter:
     """Rewrites each try statement whose handlers are except* clauses."""
 
-    def __init__(self, starred, text, lines, filename, source):
+    def __init__(self, starred, text, lines, filename):
         self.starred = starred
         self.text = text
         self.lines = lines
         self.filename = filename
-        self.depth = 0
+        self.depth = 0  # of except* handlers around: one state name each
         self.function = None  # the innermost def around, if not in a class
 
-    def _scope(self, node, function):
+    def visit_body(self, node):
+        for field in _BODIES:
+            for child in getattr(node, field, ()):
+                self.visit(child)
+
+    def visit(self, node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._visit_scope(node, node)
+        elif isinstance(node, ast.ClassDef):
+            self._visit_scope(node, None)
+        elif isinstance(node, ast.Try) and any(
+                id(h) in self.starred for h in node.handlers):
+            self._rewrite(node)
+        else:
+            self.visit_body(node)
+
+    def _visit_scope(self, node, function):
         outer = self.function
         self.function = function
         try:
-            return self.generic_visit(node)
+            self.visit_body(node)
         finally:
             self.function = outer
 
-    def visit_FunctionDef(self, node):
-        return self._scope(node, node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node):
-        return self._scope(node, None)
-
-    def visit_Try(self, node):
+    def _rewrite(self, node):
         kinds = [id(h) in self.starred for h in node.handlers]
-        if not any(kinds):
-            return self.generic_visit(node)
         # In source order, as 3.13's parser meets them.
         for handler, starred in zip(node.handlers, kinds):
             if starred and handler.type is None:
@@ -220,22 +244,15 @@ class _Rewriter(ast.NodeTransformer):
                 raise self._mixed_error(handler, starred)
         for handler in node.handlers:
             _FlowChecker(self, self.function).check(handler.body)
-        node.body = [self.visit(s) for s in node.body]
+        for stmt in node.body + node.orelse + node.finalbody:
+            self.visit(stmt)
         self.depth += 1
         try:
-            handlers = [self._visit_handler(h) for h in node.handlers]
+            for handler in node.handlers:
+                self.visit_body(handler)
         finally:
             self.depth -= 1
-        node.orelse = [self.visit(s) for s in node.orelse]
-        node.finalbody = [self.visit(s) for s in node.finalbody]
-        node.handlers = [self._dispatch(node.handlers[0], handlers)]
-        return node
-
-    def _visit_handler(self, handler):
-        handler.body = [self.visit(s) for s in handler.body]
-        if handler.type is not None:
-            handler.type = self.visit(handler.type)
-        return handler
+        node.handlers = [self._dispatch(node.handlers[0], node.handlers)]
 
     def _mixed_error(self, handler, starred):
         lineno, col = handler.lineno, handler.col_offset
