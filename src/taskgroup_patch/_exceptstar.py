@@ -39,10 +39,13 @@ _HEADER_SIZE = len(_CACHE_MAGIC) + 8 + 8
 _CACHE_SUFFIX = ".taskgroup-patch.pyc"
 
 
-def _transform():
+def _compile(source, filename, mode="exec", flags=0, optimize=-1):
+    """Compile source that uses except*, without inheriting any flags."""
     # Imported only to compile: a module read from the cache does not need it.
     from taskgroup_patch import _exceptstar_transform
-    return _exceptstar_transform
+    tree = _exceptstar_transform.parse(source, filename, mode)
+    # The interpreter's compile(): builtins.compile may be this module's.
+    return _builtin_compile(tree, filename, mode, flags, True, optimize)
 
 
 def _provide_builtins():
@@ -95,8 +98,7 @@ def source_to_code(data, path, optimize=-1):
     """Code for a module's source that may use except*: from the cache if fresh."""
     _provide_builtins()
     if not isinstance(data, (bytes, bytearray)):
-        return _transform().compile_source(data, path, "exec", dont_inherit=True,
-                                           optimize=optimize)
+        return _compile(data, path, optimize=optimize)
     header = _header(data, optimize)
     cache = _cache_path(path)
     if cache is not None:
@@ -117,8 +119,7 @@ def source_to_code(data, path, optimize=-1):
                     _imp._fix_co_filename(code, path)
                     _unwritten[path] = None
                     return code
-    code = _transform().compile_source(data, path, "exec", dont_inherit=True,
-                                       optimize=optimize)
+    code = _compile(data, path, optimize=optimize)
     if cache is not None:
         _unwritten[path] = (cache, header)
     return code
@@ -163,7 +164,7 @@ def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize
                 or not taskgroup_patch._may_use_except_star(source)):
             return _builtin_compile(source, filename, mode, flags, True, optimize)
         _provide_builtins()
-        return _transform().compile_source(source, filename, mode, flags, True, optimize)
+        return _compile(source, filename, mode, flags, optimize)
     except SyntaxError as exc:
         # As the builtin reports it: from the caller's line.
         raise exc.with_traceback(None)
@@ -192,7 +193,7 @@ def run_main_script(exc_type, exc, tb):
     try:
         with io.open_code(filename) as file:
             source = file.read()
-        code = _transform().compile_source(source, filename, "exec", dont_inherit=True)
+        code = _compile(source, filename)
         _provide_builtins()
     except OSError:
         return sys.__excepthook__(exc_type, exc, tb)
