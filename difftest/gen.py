@@ -20,10 +20,11 @@ Statements (``k`` is the kind; bodies are lists of statements):
     cancel tid msg   T[tid].cancel() or T[tid].cancel(msg) from inside a task (tid 0 = main;
                      itself is allowed)
     tg gid body      async with asyncio.TaskGroup() as g<gid>: body
-    spawn tid gid ctx body
+    spawn tid gid ctx via body
                      T[tid] = g.create_task(c<tid>()) in the innermost group, else
-                     asyncio.create_task; G[gid].create_task if gid is set; with
-                     context=copy_context() or a Context shared by the program if ctx is set
+                     asyncio.create_task (loop.create_task if via is "loop");
+                     G[gid].create_task if gid is set; with context=copy_context()
+                     or a Context shared by the program if ctx is set
     timeout tmid mode d body
                      async with asyncio.timeout(d) / timeout_at(d) / timeout(None): body
     resched tmid d   TM[tmid].reschedule(now + d)  (d None: no deadline)
@@ -32,6 +33,10 @@ Statements (``k`` is the kind; bodies are lists of statements):
     shield tid body  T[tid] = asyncio.create_task(c<tid>()); await asyncio.shield(T[tid])
     wait_for tid d body
                      await asyncio.wait_for(c<tid>(), d)
+
+``"factory": true`` makes main() install a task factory written for 3.14,
+``(loop, coro, **kwargs)``, that logs the keywords it is given (3.13 and the
+package give it context= only, and name the task themselves).
 
 ``sched`` entries act from outside any coroutine of the program: ``via``
 "loop" is ``loop.call_at(at, ...)``, "task" a scheduler task that sleeps
@@ -46,7 +51,7 @@ from hypothesis import strategies as st
 
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
             "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel",
-            "group_ref", "context", "cancel_msg")
+            "group_ref", "context", "cancel_msg", "create_kw")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
 # Weighted by repetition: cancellations and timeouts are what this is about.
 CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
@@ -201,6 +206,8 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
             s["ctx"] = None
             if "context" in f:
                 s["ctx"] = draw(st.sampled_from([None, None, "copy", "shared"]))
+            if "create_kw" in f and not in_tg and s["gid"] is None:
+                s["via"] = draw(st.sampled_from([None, "loop"]))
         if k == "wait_for":
             s["d"] = draw(st.one_of(st.none(), st.integers(0, 5)))
         s["body"] = _task_body(draw, ctx, depth)
@@ -242,7 +249,10 @@ def programs(features=FEATURES):
             at = draw(st.one_of(st.integers(0, 8), st.none()))
             if at is not None:
                 sched.append({"at": at, "do": "set", "ev": ev})
-        return {"nev": ctx.nev, "sched": sched, "main": main}
+        program = {"nev": ctx.nev, "sched": sched, "main": main}
+        if "create_kw" in features and draw(st.integers(0, 3)) == 0:
+            program["factory"] = True
+        return program
 
     return program()
 
@@ -356,8 +366,12 @@ class _Renderer:
             if k == "spawn":
                 if s.get("gid") is not None:
                     maker = "G[%d].create_task" % s["gid"]
+                elif groups:
+                    maker = "%s.create_task" % groups[-1]
+                elif s.get("via") == "loop":
+                    maker = "asyncio.get_running_loop().create_task"
                 else:
-                    maker = "%s.create_task" % groups[-1] if groups else "asyncio.create_task"
+                    maker = "asyncio.create_task"
                 extra = {None: "", "copy": ", context=contextvars.copy_context()",
                          "shared": ", context=CX[0]"}[s.get("ctx")]
                 return [ind + "T[%d] = %s(%s(), name=%r%s)" % (tid, maker, c, c, extra)]
@@ -374,11 +388,19 @@ def render(program):
     r = _Renderer(program)
     main_body = r.body(program["main"], "c0", "    ", [])
     out = []
+    if program.get("factory"):
+        out += ["def task_factory(loop, coro, **kwargs):",
+                "    if asyncio._get_running_loop() is not None:  # not the Runner's own",
+                "        log('@factory', 'kwargs', sorted(kwargs))",
+                "    return asyncio.Task(coro, loop=loop, **kwargs)",
+                ""]
     for _, lines in sorted(r.funcs):
         out += lines + [""]
     out += ["async def main():",
             "    T[0] = asyncio.current_task()",
             "    log('c0', 'start')"]
+    if program.get("factory"):
+        out.append("    asyncio.get_running_loop().set_task_factory(task_factory)")
     for ev in range(program["nev"]):
         out.append("    EV[%d] = asyncio.Event()" % ev)
     if '"shared"' in dumps(program):
