@@ -89,6 +89,12 @@ _GROUP_CLASS = (
 
 def _check_match_type(match_type):
     """Raise TypeError for what an except* clause may not name."""
+    if isinstance(match_type, type):  # the common case, in two C calls
+        if not issubclass(match_type, BaseException):
+            raise TypeError(_NOT_AN_EXCEPTION_CLASS)
+        if issubclass(match_type, BaseExceptionGroup):
+            raise TypeError(_GROUP_CLASS)
+        return
     types = match_type if isinstance(match_type, tuple) else (match_type,)
     for cls in types:
         if not (isinstance(cls, type) and issubclass(cls, BaseException)):
@@ -111,6 +117,9 @@ def _given_matches(exc, match_type):
 
 
 def _split(group, match_type):
+    """group.split(match_type), which is what CPython calls."""
+    if type(group).split is _PLAIN_SPLIT:
+        return _plain_split(group, match_type)
     pair = group.split(match_type)
     if type(pair) is not tuple:
         raise TypeError(
@@ -121,6 +130,56 @@ def _split(group, match_type):
             f"{type(group).__name__}.split must return a 2-tuple, "
             f"got tuple of size {len(pair)}")
     return pair
+
+
+_PLAIN_SPLIT = BaseExceptionGroup.split
+
+
+def _plain_split(group, match_type):
+    """What exceptiongroup's own split() returns, without its overhead.
+
+    The backport's split is most of the cost of an except* (it builds a
+    condition function, then walks each leaf's MRO through it); this one
+    gives the same parts through the same derive() calls and attribute
+    copies, matching by the MRO as it does.
+    """
+    if _given_matches(group, match_type):
+        return group, None
+    matching = []
+    rest = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            if type(exc).split is _PLAIN_SPLIT:
+                part, other = _plain_split(exc, match_type)
+            else:
+                # As the backport does: a nested split() gets a condition.
+                part, other = exc.split(
+                    lambda e, match_type=match_type: _given_matches(e, match_type))
+            if part is not None:
+                matching.append(part)
+            if other is not None:
+                rest.append(other)
+        elif _given_matches(exc, match_type):
+            matching.append(exc)
+        else:
+            rest.append(exc)
+    return (
+        _backport_derive(group, matching) if matching else None,
+        _backport_derive(group, rest) if rest else None,
+    )
+
+
+def _backport_derive(group, excs):
+    """A part of group, as exceptiongroup's split() copies it."""
+    part = group.derive(excs)
+    if not isinstance(part, BaseExceptionGroup):
+        raise TypeError("derive must return an instance of BaseExceptionGroup")
+    part.__cause__ = group.__cause__
+    part.__context__ = group.__context__
+    part.__traceback__ = group.__traceback__
+    if hasattr(group, "__notes__"):
+        part.__notes__ = list(group.__notes__)
+    return part
 
 
 class ExceptStar:
