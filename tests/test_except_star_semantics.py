@@ -560,6 +560,36 @@ def test_inspect_and_linecache_see_the_real_file(load):
     assert linecache.getline(mod.__file__, line) == "    except* ValueError:\n"
 
 
+def test_a_tracer_sees_only_the_users_lines(load):
+    mod = load("""
+        def run():
+            try:
+                raise ExceptionGroup("x", [ValueError(1), TypeError(2)])
+            except* ValueError as e:
+                y = 1
+            except* OSError:
+                y = 2
+            except* TypeError as t:
+                y = 3
+            return y
+    """)
+    lines = []
+
+    def tracer(frame, event, arg):
+        if frame.f_code is mod.run.__code__ and event == "line":
+            lines.append(frame.f_lineno - mod.run.__code__.co_firstlineno)
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        mod.run()
+    finally:
+        sys.settrace(None)
+    # Each clause is seen as it is tried, each body as it runs, and nothing
+    # in between: pdb steps as it would on 3.13.
+    assert lines == [1, 2, 3, 4, 5, 7, 8, 9]
+
+
 # --- the transform's API: compile_source, parse, uses_except_star -------------
 
 def syntax_error(source, filename="<string>"):

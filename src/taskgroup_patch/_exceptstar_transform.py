@@ -276,10 +276,11 @@ class _Rewriter:
             type_comment=None))]
         for handler in handlers:
             body.append(self._handler(state, handler))
-        body.append(_Location(first)(ast.If(
-            test=loc(ast.Call(func=_attribute(loc, state, "reraise"),
-                              args=[], keywords=[])),
-            body=[loc(ast.Raise(exc=None, cause=None))], orelse=[])))
+        after = _NoLocation(handlers[-1].body[-1])
+        body.append(after(ast.If(
+            test=after(ast.Call(func=_attribute(after, state, "reraise"),
+                                args=[], keywords=[])),
+            body=[after(ast.Raise(exc=None, cause=None))], orelse=[])))
         return loc(ast.ExceptHandler(
             type=_attribute(loc, _RUNTIME, "BaseException"),
             name=state, body=body))
@@ -292,18 +293,19 @@ class _Rewriter:
                 targets=[loc(ast.Name(handler.name, ast.Store()))],
                 value=_attribute(loc, state, "matched"),
                 type_comment=None)))
-        collect = loc(ast.ExceptHandler(
-            type=_attribute(loc, _RUNTIME, "BaseException"), name=None,
-            body=[loc(ast.Expr(loc(ast.Call(
-                func=_attribute(loc, state, "collect"), args=[],
+        after = _NoLocation(handler.body[-1])
+        collect = after(ast.ExceptHandler(
+            type=_attribute(after, _RUNTIME, "BaseException"), name=None,
+            body=[after(ast.Expr(after(ast.Call(
+                func=_attribute(after, state, "collect"), args=[],
                 keywords=[]))))]))
         finalbody = []
         if handler.name is not None:
             finalbody = [
-                loc(ast.Assign(
-                    targets=[loc(ast.Name(handler.name, ast.Store()))],
-                    value=loc(ast.Constant(None)), type_comment=None)),
-                loc(ast.Delete(targets=[loc(ast.Name(handler.name, ast.Del()))])),
+                after(ast.Assign(
+                    targets=[after(ast.Name(handler.name, ast.Store()))],
+                    value=after(ast.Constant(None)), type_comment=None)),
+                after(ast.Delete(targets=[after(ast.Name(handler.name, ast.Del()))])),
             ]
         guarded = loc(ast.Try(body=body, handlers=[collect], orelse=[],
                               finalbody=finalbody))
@@ -332,6 +334,21 @@ class _Location:
         node.col_offset = self.col
         node.end_col_offset = self.end_col
         return node
+
+
+class _NoLocation(_Location):
+    """For the bookkeeping after a handler body, which 3.13 gives no line,
+    so that a tracer (pdb, say) sees no line event for it.  3.10 can say so
+    (line -1); 3.8 and 3.9 trace only where a line starts, so the code
+    carries on the last line of what precedes it: *last*, a statement."""
+
+    def __init__(self, last):
+        super().__init__(last)
+        if sys.version_info >= (3, 10):
+            self.lineno = self.col = self.end_col = -1
+        else:
+            self.lineno = last.end_lineno
+            self.col = self.end_col = last.end_col_offset
 
 
 def _attribute(loc, name, attr):
