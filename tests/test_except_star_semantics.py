@@ -7,6 +7,7 @@ this file itself holds no except* (it must be collected everywhere).  On
 """
 
 import ast
+import glob
 import importlib
 import inspect
 import linecache
@@ -18,6 +19,8 @@ import traceback
 import pytest
 
 from taskgroup_patch import _exceptstar_transform as transform
+
+from conftest import clean_env, run_python
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup, ExceptionGroup
@@ -588,6 +591,35 @@ def test_a_tracer_sees_only_the_users_lines(load):
     # Each clause is seen as it is tried, each body as it runs, and nothing
     # in between: pdb steps as it would on 3.13.
     assert lines == [1, 2, 3, 4, 5, 7, 8, 9]
+
+
+# --- against native 3.13 -----------------------------------------------------
+
+CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "except_star_cases")
+
+
+def native_313():
+    """A CPython 3.13 to compare with: this one, or pyenv's."""
+    if sys.version_info[:2] == (3, 13):
+        return sys.executable
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    found = sorted(glob.glob(os.path.join(root, "versions", "3.13.*", "bin", "python")))
+    return found[-1] if found else None
+
+
+def test_programs_print_what_they_print_on_313(tmp_path):
+    native = native_313()
+    if native is None:
+        pytest.skip("no CPython 3.13 to compare with (pyenv)")
+    code = "import trace_cases; trace_cases.run_all()"
+    # -B: no bytecode next to the case file; PYTHONPATH finds it (a plain
+    # 3.13 has no package, so nothing else of this venv may leak into it).
+    env = clean_env(PYTHONPATH=CASES)
+    ours = run_python("-B", "-c", code, env=env, cwd=str(tmp_path))
+    theirs = run_python("-B", "-c", code, env=env, cwd=str(tmp_path), python=native)
+    assert ours.stderr == theirs.stderr == ""
+    assert ours.stdout.splitlines() == theirs.stdout.splitlines()
+    assert ours.stdout.count("\n== ") == 23
 
 
 # --- the transform's API: compile_source, parse, uses_except_star -------------
