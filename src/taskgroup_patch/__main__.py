@@ -301,7 +301,11 @@ def _library_status():
         lines = list(_adapters.status())
     except Exception as exc:
         return ["libraries: cannot say: %s: %s" % (type(exc).__name__, exc)]
-    return ["libraries:", *lines] if lines else ["libraries: none adapted in this process"]
+    if not lines:
+        return ["libraries: none adapted in this process"]
+    if len(lines) == 1 and lines[0].startswith("libraries:"):
+        return lines  # a whole answer, such as "nothing to adapt on 3.11+"
+    return ["libraries:", *lines]
 
 
 # -- running a target --------------------------------------------------------------
@@ -385,10 +389,15 @@ def run_script(path):
     exec(code, main.__dict__)
 
 
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
 def _strip_runner_frames(tb):
-    # The user's traceback starts where their code does, as under plain python.
+    # The user's traceback starts where their code does, as under plain
+    # python: not in this module, runpy, or the except* compile() (whose
+    # SyntaxError python reports with no traceback at all).
     while tb is not None and (
-            tb.tb_frame.f_code.co_filename == __file__
+            os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_PACKAGE)
             or tb.tb_frame.f_globals.get("__name__") == "runpy"):
         tb = tb.tb_next
     return tb
