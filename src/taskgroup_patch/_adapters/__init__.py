@@ -50,11 +50,15 @@ def adapt(module) -> None:
     if asyncio is None or not hasattr(asyncio.Task, "uncancel"):
         _outcomes[name] = "left alone: asyncio is not patched"
         return
-    adapter = importlib.import_module("taskgroup_patch._adapters." + ADAPTERS[name][1])
     try:
+        adapter = importlib.import_module("taskgroup_patch._adapters." + ADAPTERS[name][1])
         how = adapter.adapt(module)
     except Unrecognised as exc:
         _outcomes[name] = "left alone: layout not recognised (%s)" % exc
+    except BaseException as exc:
+        # The start-up hook turns this into one warning line.
+        _outcomes[name] = "left alone: adapter failed (%s: %s)" % (type(exc).__name__, exc)
+        raise
     else:
         _outcomes[name] = "adapted: " + how
 

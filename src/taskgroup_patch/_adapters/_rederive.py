@@ -15,8 +15,9 @@ expects to find; any other shape raises Unrecognised and changes nothing.
 
 import __future__
 import ast
-import inspect
+import linecache
 import operator
+import types
 
 _ON_311 = (3, 11)
 
@@ -82,12 +83,57 @@ def version_checks_in(source: str) -> int:
     return source.count("version_info >= (3, 11)") + source.count("version_info < (3, 11)")
 
 
+def _lines(filename, module_globals):
+    # linecache rather than inspect.getsource*: those search sys.modules for
+    # the module first, which costs milliseconds.
+    lines = linecache.getlines(filename, module_globals)
+    if not lines:
+        raise Unrecognised("no source for %s" % filename)
+    return lines
+
+
 def module_source(module) -> str:
     """Return the source the module was executed from, or raise Unrecognised."""
-    try:
-        return inspect.getsource(module)
-    except (OSError, TypeError) as exc:
-        raise Unrecognised("no source for %s (%s)" % (module.__name__, exc)) from None
+    return "".join(_lines(getattr(module, "__file__", None) or "", module.__dict__))
+
+
+def _parse_definition(lines, first):
+    """Parse the def that starts on line *first* (1-based) of *lines*.
+
+    The def ends before the next line, other than a blank or comment line,
+    indented no deeper than its own first line; where that cut falls inside
+    a string or a bracket, the text does not parse and the next cut is
+    tried.  (tokenize would find the end at once, but compiling its regular
+    expressions costs more than the rest of an adaptation.)
+    """
+    start = first - 1
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    cut = start + 1
+    while True:
+        while cut < len(lines):
+            text = lines[cut].strip()
+            if text and not text.startswith("#") and \
+                    len(lines[cut]) - len(lines[cut].lstrip()) <= indent:
+                break
+            cut += 1
+        try:
+            # Under an "if 1:", the indented def parses without dedenting.
+            tree = ast.parse("if 1:\n" + "".join(lines[start:cut]))
+        except SyntaxError:
+            if cut >= len(lines):
+                raise Unrecognised("cannot parse the def on line %d" % first) from None
+            cut += 1
+        else:
+            return tree.body[0].body[0]
+
+
+def _compile_def(definition, code, module_globals):
+    """Compile a def as its module did; return the function it makes."""
+    compiled = compile(ast.Module(body=[definition], type_ignores=[]), code.co_filename,
+                       "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+    namespace = {}
+    exec(compiled, module_globals, namespace)
+    return namespace[definition.name]
 
 
 def method_as_on_311(cls: type, name: str, expected: "list[str]"):
@@ -95,46 +141,38 @@ def method_as_on_311(cls: type, name: str, expected: "list[str]"):
 
     *expected* lists the version comparisons the method must contain, in
     order, e.g. [">= (3, 11)"].  The method must be a plain function of the
-    class (no decorator, no closure), so that recompiling it alone is exact.
+    class (no decorator, no closure), and its source as found must compile,
+    unchanged, to the very bytecode that runs: then the folded copy differs
+    from the library's method in those comparisons only.
     """
     where = "%s.%s" % (cls.__qualname__, name)
     function = cls.__dict__.get(name)
-    if not inspect.isfunction(function):
+    if not isinstance(function, types.FunctionType):
         raise Unrecognised("%s is not a plain function" % where)
     code = function.__code__
     if code.co_freevars:
         # super() or a closure: a recompiled copy could not share its cells.
         raise Unrecognised("%s uses a closure" % where)
-    try:
-        lines, first = inspect.getsourcelines(function)
-    except (OSError, TypeError) as exc:
-        raise Unrecognised("no source for %s (%s)" % (where, exc)) from None
-
-    # Parse the indented method under an "if 1:" so no dedenting is needed
-    # (a string literal in it may start at column 0).
-    tree = ast.parse("if 1:\n" + "".join(lines))
-    definition = tree.body[0].body[0]
+    first = code.co_firstlineno
+    definition = _parse_definition(_lines(code.co_filename, function.__globals__), first)
     if (not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef))
             or definition.name != name or definition.decorator_list):
         raise Unrecognised("%s is not a plain def in its source" % where)
+    ast.increment_lineno(definition, first - 2)
+
+    # The source must be what runs: same bytecode, same names.  A source
+    # file edited since import, a cut in the wrong place, or a class-private
+    # name (mangled only inside a class body) would show up here.
+    as_found = _compile_def(definition, code, function.__globals__).__code__
+    if (as_found.co_code, as_found.co_names) != (code.co_code, code.co_names):
+        raise Unrecognised("%s: its source does not compile to the code that runs" % where)
+
     folder = _FoldVersionChecks()
     definition = folder.visit(definition)
     if folder.found != expected:
         raise Unrecognised("%s compares sys.version_info as %s, expected %s"
                            % (where, folder.found, expected))
-    ast.increment_lineno(definition, first - 2)
-    module = ast.Module(body=[definition], type_ignores=[])
-    compiled = compile(module, code.co_filename, "exec",
-                       flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
-    namespace = {}
-    exec(compiled, function.__globals__, namespace)
-    replacement = namespace[name]
-
-    # No name the original lacks (folding may drop some, with the branch it
-    # decided): a class-private name, mangled only inside a class body,
-    # would show up here.
-    if set(replacement.__code__.co_names) - set(code.co_names):
-        raise Unrecognised("%s does not recompile to the same names" % where)
+    replacement = _compile_def(definition, code, function.__globals__)
     replacement.__qualname__ = function.__qualname__
     replacement.__doc__ = function.__doc__
     replacement.__dict__.update(function.__dict__)
