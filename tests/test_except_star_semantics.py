@@ -652,6 +652,8 @@ FLOW = "'break', 'continue' and 'return' cannot appear in an except* block"
     ("for i in x:\n  try:\n    pass\n  except* A:\n    continue\n", (FLOW, 5, 5, 5, 13)),
     ("def f():\n  try:\n    pass\n  except* A:\n    return 42\n", (FLOW, 5, 12, 5, 14)),
     ("def f():\n  try:\n    pass\n  except* A:\n    return x\n", (FLOW, 5, 5, 5, 13)),
+    # A compiler error: its offsets count UTF-8 bytes.
+    ("def f():\n  try:\n    pass\n  except* A:\n    y = '\xe9\xe9'; return 42\n", (FLOW, 5, 24, 5, 26)),
     ("def f():\n  try:\n    pass\n  except* A:\n    with a:\n      return 42\n", (FLOW, -1, 0, -1, 0)),
     ("def f():\n  try:\n    pass\n  except* A:\n    try:\n      pass\n    finally:\n      return 1\n",
      (FLOW, 8, 14, 8, 15)),

@@ -261,8 +261,8 @@ def _combine(original, excs):
     raised = []
     reraised = []
     for exc in excs:
-        if exc is None:
-            continue
+        # Notes do not count: split() gives each part a copy of the list,
+        # and 3.13 still takes such a part as re-raised.
         if (exc.__traceback__ is original.__traceback__
                 and exc.__cause__ is original.__cause__
                 and exc.__context__ is original.__context__):
@@ -298,6 +298,8 @@ def _collect_leaf_ids(exc, leaf_ids):
 
 
 def _select(exc, leaf_ids):
+    # Only leaves have their ids collected: a group is rebuilt from its
+    # kept children even when it keeps them all, as in 3.13.
     if id(exc) in leaf_ids:
         return exc
     if not isinstance(exc, BaseExceptionGroup):

@@ -163,16 +163,27 @@ def _parse_modified(text, lines, filename, mode, flags):
 
 
 class _Lines:
-    """Line and UTF-8 column of offsets in a text, as ast counts them."""
+    """Where offsets in a text fall, in the two ways positions are counted:
+    ast's columns count UTF-8 bytes, SyntaxError's characters (from 1)."""
 
     def __init__(self, text):
         self.text = text
         self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
 
+    def lineno(self, offset):
+        return bisect.bisect_right(self.starts, offset)
+
     def position(self, offset):
-        index = bisect.bisect_right(self.starts, offset) - 1
-        start = self.starts[index]
-        return index + 1, len(self.text[start:offset].encode("utf-8"))
+        """(line, byte column) of a text offset, as in ast."""
+        lineno = self.lineno(offset)
+        start = self.starts[lineno - 1]
+        return lineno, len(self.text[start:offset].encode("utf-8"))
+
+    def offset(self, lineno, col):
+        """The text offset of an ast position."""
+        start = self.starts[lineno - 1]
+        head = self.line(lineno).encode("utf-8")[:col]
+        return start + len(head.decode("utf-8", "replace"))
 
     def line(self, lineno):
         start = self.starts[lineno - 1]
@@ -182,13 +193,11 @@ class _Lines:
 
 def _syntax_error(msg, filename, lines, start, end, text=True):
     """SyntaxError(msg) spanning text offsets start..end, as 3.13 reports it."""
-    lineno, col = lines.position(start)
-    end_lineno, end_col = lines.position(end)
+    lineno = lines.lineno(start)
+    end_lineno = lines.lineno(end)
+    offset = start - lines.starts[lineno - 1] + 1
+    end_offset = end - lines.starts[end_lineno - 1] + 1
     line = lines.line(lineno) if text else None
-    # SyntaxError offsets count characters, from 1.
-    offset = len(lines.line(lineno).encode("utf-8")[:col].decode("utf-8")) + 1
-    end_line = lines.line(end_lineno).encode("utf-8")[:end_col]
-    end_offset = len(end_line.decode("utf-8")) + 1
     if sys.version_info >= (3, 10):
         args = (filename, lineno, offset, line, end_lineno, end_offset)
     else:
@@ -255,9 +264,7 @@ class _Rewriter:
         node.handlers = [self._dispatch(node.handlers[0], node.handlers)]
 
     def _mixed_error(self, handler, starred):
-        lineno, col = handler.lineno, handler.col_offset
-        start = self.lines.starts[lineno - 1] + len(
-            self.lines.line(lineno).encode("utf-8")[:col].decode("utf-8"))
+        start = self.lines.offset(handler.lineno, handler.col_offset)
         if starred:
             end = self.starred[id(handler)].end(2)
         else:
@@ -378,16 +385,16 @@ class _FlowChecker(ast.NodeVisitor):
         rw = self.rewriter
         if self.unlocated:
             return _unlocated_syntax_error(_FLOW, rw.filename)
-        lines = rw.lines
-        start = self._offset(node.lineno, node.col_offset)
-        end = self._offset(node.end_lineno, node.end_col_offset)
-        return _syntax_error(_FLOW, rw.filename, lines, start, end,
-                             text=os.path.exists(rw.filename))
-
-    def _offset(self, lineno, col):
-        lines = self.rewriter.lines
-        line = lines.line(lineno).encode("utf-8")[:col].decode("utf-8")
-        return lines.starts[lineno - 1] + len(line)
+        # A compiler error: its offsets count bytes, as ast's columns do,
+        # and its line is read back from the file, if there is one.
+        text = None
+        if os.path.exists(rw.filename):
+            text = rw.lines.line(node.lineno)
+        if sys.version_info >= (3, 10):
+            return SyntaxError(_FLOW, (
+                rw.filename, node.lineno, node.col_offset + 1, text,
+                node.end_lineno, node.end_col_offset + 1))
+        return SyntaxError(_FLOW, (rw.filename, node.lineno, node.col_offset + 1, text))
 
     def visit_Return(self, node):
         if self.function is None or (
