@@ -41,6 +41,9 @@ def test_cancel_stops_children_and_body_and_exits_quietly():
     assert steps == ["cancelled"]
 
 
+@pytest.mark.skipif(sys.version_info[:2] in ((3, 11), (3, 12)), reason=(
+    "3.11/3.12 bug fixed in 3.13: uncancel() to zero does not withdraw the cancel "
+    "of a body that never awaited"))
 def test_cancel_is_idempotent_and_refuses_new_tasks():
     async def main():
         async with asyncio.TaskGroup() as tg:

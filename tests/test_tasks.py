@@ -722,7 +722,7 @@ def test_create_task_keeps_old_two_argument_factories_working(how):
 @pytest.mark.parametrize("how", CREATE_TASK_WAYS)
 def test_unknown_keyword_of_the_default_task_is_a_type_error(how):
     async def main():
-        with pytest.raises(TypeError, match="flavour"):
+        with pytest.raises(TypeError):
             await create_with(how, set_var("x"), flavour="mint")
         task = await create_with(how, set_var("x"), name="n")
         assert task.get_name() == "n"
