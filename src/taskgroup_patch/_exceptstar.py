@@ -33,9 +33,9 @@ _COMPILE_VAR = "TASKGROUP_PATCH_COMPILE"
 _builtin_compile = builtins.compile
 
 # The cache file: this header, then the marshalled code.  The header holds
-# what the code depends on besides the source, and the source's hash.
+# what the code depends on besides the source, and the source's mtime and size.
 _CACHE_MAGIC = b"tgp\x01"
-_HEADER_SIZE = len(_CACHE_MAGIC) + 8 + 8
+_HEADER_SIZE = len(_CACHE_MAGIC) + 8 + 8 + 8
 _CACHE_SUFFIX = ".taskgroup-patch.pyc"
 
 
@@ -73,17 +73,23 @@ def _build_key():
 _KEY = _build_key()
 
 
-def _header(source, optimize):
+def _header(path, optimize):
+    """The header a cache file of *path* must have, or None if it cannot have one."""
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):
+        return None
     level = sys.flags.optimize if optimize == -1 else optimize
-    key = _imp.source_hash(level, _KEY)
-    return _CACHE_MAGIC + key + _imp.source_hash(_bootstrap_external._RAW_MAGIC_NUMBER, source)
+    # As a .pyc is checked: against the source's mtime and size.
+    return (_CACHE_MAGIC + _imp.source_hash(level, _KEY)
+            + stat.st_mtime_ns.to_bytes(8, "little") + stat.st_size.to_bytes(8, "little"))
 
 
 def _cache_path(source_path):
     """The cache file for a module's source, or None where it has none."""
     try:
         standard = _bootstrap_external.cache_from_source(source_path)
-    except (NotImplementedError, ValueError):
+    except (NotImplementedError, ValueError, TypeError):
         return None
     return standard[:-len(".pyc")] + _CACHE_SUFFIX
 
@@ -92,35 +98,50 @@ def _cache_path(source_path):
 # code this module returned, which SourceLoader.get_code is about to write
 # to the standard .pyc.
 _unwritten = {}
+# id -> code read from a cache file, until get_code marshals it for the
+# standard .pyc (which then is not written).
+_from_cache = {}
+
+
+def cached_code(path, optimize=-1):
+    """The code of a module's source from its fresh cache file, or None."""
+    cache = _cache_path(path)
+    header = cache and _header(path, optimize)
+    if not header:
+        return None
+    try:
+        with io.open_code(cache) as file:
+            cached = file.read()
+    except OSError:
+        return None
+    if cached[:_HEADER_SIZE] != header:
+        return None
+    try:
+        code = marshal.loads(memoryview(cached)[_HEADER_SIZE:])
+    except (EOFError, ValueError, TypeError):
+        return None
+    _provide_builtins()
+    # Moved with its directory: point it at the source, as importlib does
+    # for a .pyc.
+    _imp._fix_co_filename(code, path)
+    if not sys.dont_write_bytecode:  # else get_code neither marshals nor writes
+        _unwritten[path] = None
+        _from_cache[id(code)] = code
+    return code
 
 
 def source_to_code(data, path, optimize=-1):
     """Code for a module's source that may use except*: from the cache if fresh."""
+    code = cached_code(path, optimize)
+    if code is not None:
+        return code
     _provide_builtins()
-    if not isinstance(data, (bytes, bytearray)):
-        return _compile(data, path, optimize=optimize)
-    header = _header(data, optimize)
-    cache = _cache_path(path)
-    if cache is not None:
-        try:
-            with io.open_code(cache) as file:
-                cached = file.read()
-        except OSError:
-            pass
-        else:
-            if cached[:_HEADER_SIZE] == header:
-                try:
-                    code = marshal.loads(memoryview(cached)[_HEADER_SIZE:])
-                except (EOFError, ValueError, TypeError):
-                    pass
-                else:
-                    # Moved with its directory: point it at the source, as
-                    # importlib does for a .pyc.
-                    _imp._fix_co_filename(code, path)
-                    _unwritten[path] = None
-                    return code
     code = _compile(data, path, optimize=optimize)
-    if cache is not None:
+    cache = _cache_path(path)
+    header = cache and _header(path, optimize)
+    # The file may have changed since it was read: then it is not cached.
+    if (header and int.from_bytes(header[-8:], "little") == len(data)
+            and not sys.dont_write_bytecode):
         _unwritten[path] = (cache, header)
     return code
 
@@ -142,8 +163,25 @@ def _redirect_cache_writes(loader_class):
     loader_class._cache_bytecode = _cache_bytecode
 
 
+def _skip_marshalling(name):
+    """Make _bootstrap_external.<name> not marshal code read from the cache."""
+    plain = getattr(_bootstrap_external, name)
+
+    def code_to_pyc(code, *args):
+        if _from_cache.pop(id(code), None) is code:
+            return bytearray()  # not written: see _redirect_cache_writes
+        return plain(code, *args)
+
+    setattr(_bootstrap_external, name, code_to_pyc)
+
+
+# SourceLoader.get_code marshals and writes the code of every module it had
+# to get from source_to_code; both happen only then, so that these cost
+# nothing to an import from a fresh .pyc.
 _redirect_cache_writes(_bootstrap_external.SourceLoader)
 _redirect_cache_writes(_bootstrap_external.SourceFileLoader)
+_skip_marshalling("_code_to_timestamp_pyc")
+_skip_marshalling("_code_to_hash_pyc")
 
 
 def _future_flags(frame):
