@@ -107,6 +107,8 @@ def _parse_definition(lines, first):
     expressions costs more than the rest of an adaptation.)
     """
     start = first - 1
+    if start >= len(lines):
+        raise Unrecognised("line %d is past the end of the source" % first)
     indent = len(lines[start]) - len(lines[start].lstrip())
     cut = start + 1
     while True:
