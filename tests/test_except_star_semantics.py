@@ -618,8 +618,23 @@ def test_programs_print_what_they_print_on_313(tmp_path):
     ours = run_python("-B", "-c", code, env=env, cwd=str(tmp_path))
     theirs = run_python("-B", "-c", code, env=env, cwd=str(tmp_path), python=native)
     assert ours.stderr == theirs.stderr == ""
-    assert ours.stdout.splitlines() == theirs.stdout.splitlines()
-    assert ours.stdout.count("\n== ") == 23
+    ours, theirs = cases(ours.stdout), cases(theirs.stdout)
+    assert len(theirs) == 28
+    if sys.version_info[:2] == (3, 8):
+        # 3.8's gen.throw() (so close()) does not chain __context__
+        # (bpo-29587): the GeneratorExit of a generator closed inside a
+        # handler lacks the matched group as its context.
+        del ours["c26"], theirs["c26"]
+    assert ours == theirs
+
+
+def cases(output):
+    """What trace_cases printed, by case."""
+    blocks = {}
+    for block in output.split("== ")[1:]:
+        name, _, text = block.partition("\n")
+        blocks[name] = text.splitlines()
+    return blocks
 
 
 # --- the transform's API: compile_source, parse, uses_except_star -------------

@@ -253,6 +253,54 @@ def c25():
         pass
 
 
+def c26():
+    def gen():
+        try:
+            raise ExceptionGroup("eg", [ValueError(1), TypeError(2)])
+        except* ValueError:
+            yield 1
+    g = gen()
+    next(g)
+    g.close()
+
+
+def c27():
+    def gen():
+        try:
+            raise ValueError(1)
+        except* ValueError:
+            yield 1
+    g = gen()
+    next(g)
+    g.close()
+    return "closed"
+
+
+def c28():
+    async def agen():
+        try:
+            raise ExceptionGroup("eg", [ValueError(1)])
+        except* ValueError as e:
+            yield sys.exc_info()[1] is e
+            await asyncio.sleep(0)
+            yield sys.exc_info()[1] is e
+
+    async def main():
+        return [x async for x in agen()]
+    return asyncio.run(main())
+
+
+def c29():
+    def deep(n):
+        try:
+            if n == 0:
+                raise ExceptionGroup("leaf", [ValueError(n)])
+            deep(n - 1)
+        except* ValueError:
+            raise TypeError(n)
+    deep(3)
+
+
 def run_all():
     cases = sorted((name for name in globals() if name[0] == "c" and name[1:].isdigit()),
                    key=lambda name: int(name[1:]))
