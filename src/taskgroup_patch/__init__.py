@@ -283,10 +283,10 @@ def _source_to_code(self, data, path, *, _optimize=-1):
     # byte-compiling at install time) writes the standard .pyc itself, which
     # must never hold transformed code: it keeps the interpreter's compile.
     if getattr(self, "name", None) != "<py_compile>":
-        glue = sys.modules.get("taskgroup_patch._exceptstar")
+        # Once loaded (not while), it reads its cache before the source is searched.
+        cached_code = getattr(sys.modules.get("taskgroup_patch._exceptstar"), "cached_code", None)
         try:
-            # Once loaded, it reads its cache before the source is searched.
-            code = glue and glue.cached_code(path, _optimize)
+            code = cached_code and cached_code(path, _optimize)
             if code:
                 return code
             if _may_use_except_star(data) and not _is_ours(path):

@@ -287,15 +287,15 @@ def status() -> str:
         return "except*: the interpreter's own (3.11+)"
     loader = _bootstrap_external.SourceLoader
     here = loader.__dict__.get("source_to_code") is taskgroup_patch._source_to_code
-    plain_run = taskgroup_patch._setting()[0]
     ways = "imported modules (python -m too), pytest's test files"
-    if plain_run:
+    if taskgroup_patch._setting()[0]:
         line = "except*: compiled in a plain run for %s, python script.py" % ways
     elif here:
-        line = ("except*: not in a plain run (%s is off); here, for %s"
-                % (taskgroup_patch._ENV_VAR, ways))
+        line = ("except*: not in a plain run (%s=%s); python -m taskgroup_patch and "
+                "install() compile it for %s, the runner's script"
+                % (taskgroup_patch._ENV_VAR, os.environ.get(taskgroup_patch._ENV_VAR), ways))
     else:
-        return "except*: off (%s is off): the interpreter's SyntaxError" % taskgroup_patch._ENV_VAR
+        return "except*: off in this process: the interpreter's SyntaxError"
     if builtins.compile is compile:
         return line + "; and compile() (%s=1)" % _COMPILE_VAR
     return line + "; compile() only with %s=1" % _COMPILE_VAR
