@@ -51,7 +51,7 @@ def uses_except_star(source) -> bool:
     return b"except" in source and _CANDIDATE_BYTES.search(source) is not None
 
 
-def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.Module:
+def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.AST:
     """ast.parse() for source that may use except*.
 
     The tree compiles on the running interpreter; where it has no except*,
@@ -87,7 +87,7 @@ def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.Module:
         strays = [m for m in candidates.values() if id(m) not in found]
         if not strays:
             break
-        # A candidate inside a string or comment: put its star back.
+        # A candidate inside a string: put its star back.
         for m in strays:
             chars[m.start(2)] = "*"
             del candidates[lines.position(m.start(1))]
@@ -117,13 +117,15 @@ def _statements(tree):
 
 def compile_source(source, filename, mode="exec", flags=0,
                    dont_inherit=False, optimize=-1):
-    """compile() for source that may use except*."""
-    if NATIVE or isinstance(source, ast.AST) or not uses_except_star(source):
-        if not dont_inherit:
-            flags |= _caller_future_flags()
-        return compile(source, filename, mode, flags, True, optimize)
+    """compile() for source that may use except*.
+
+    Without *dont_inherit*, the code gets the __future__ features of the
+    code calling this function, as it would get those of compile()'s caller.
+    """
     if not dont_inherit:
         flags |= _caller_future_flags()
+    if NATIVE or isinstance(source, ast.AST) or not uses_except_star(source):
+        return compile(source, filename, mode, flags, True, optimize)
     tree = parse(source, filename, mode, flags=flags)
     if flags & ast.PyCF_ONLY_AST:
         return tree
