@@ -196,6 +196,29 @@ def test_outside_cancel_in_the_same_iteration_as_the_total_timeout():
     assert asyncio.run(main()) == ("CancelledError", 1)
 
 
+def _foreign_factory(loop, coro, **kwargs):
+    """A task factory returning the interpreter's own task type."""
+    if sys.version_info >= (3, 11):
+        return asyncio.tasks._CTask(coro, loop=loop, **kwargs)
+    return asyncio.tasks._CTask(coro, loop=loop)
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=REQUEST_IDS)
+def test_timeout_in_a_task_from_a_foreign_factory(request_):
+    # Such a task has no cancelling()/uncancel() on 3.8-3.10: aiohttp's own
+    # pre-3.11 code runs for it, and its timeouts work as they always did.
+    async def main():
+        loop = asyncio.get_running_loop()
+        async with Server() as server:
+            loop.set_task_factory(_foreign_factory)
+            try:
+                return await loop.create_task(request_(server))
+            finally:
+                loop.set_task_factory(None)
+
+    assert asyncio.run(main()) == "TimeoutError"
+
+
 # Nested deadlines, each order.
 
 async def _asyncio_timeout_outside_client_timeout(server):

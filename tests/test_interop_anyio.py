@@ -333,6 +333,33 @@ def test_fail_after_in_a_child_is_the_groups_error():
     assert asyncio.run(main()) == [TimeoutError, TimeoutError]
 
 
+def _foreign_factory(loop, coro, **kwargs):
+    """A task factory returning the interpreter's own task type."""
+    if sys.version_info >= (3, 11):
+        return asyncio.tasks._CTask(coro, loop=loop, **kwargs)
+    return asyncio.tasks._CTask(coro, loop=loop)
+
+
+def test_scopes_in_a_task_from_a_foreign_factory():
+    # Such a task has no cancelling()/uncancel() on 3.8-3.10: anyio's own
+    # pre-3.11 code runs for it, and its scopes work as they always did.
+    async def body():
+        caught = [await scope() for scope in SCOPES]
+        async with anyio.create_task_group() as theirs:
+            theirs.start_soon(_move_on_after)
+        return caught
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(_foreign_factory)
+        try:
+            return await loop.create_task(body())
+        finally:
+            loop.set_task_factory(None)
+
+    assert asyncio.run(main()) == [True] * len(SCOPES)
+
+
 # Nested deadlines, each order; every case returns what each layer saw.
 
 async def _anyio_outside_asyncio_fires():

@@ -15,6 +15,7 @@ expects to find; any other shape raises Unrecognised and changes nothing.
 
 import __future__
 import ast
+import functools
 import linecache
 import operator
 import types
@@ -228,18 +229,41 @@ def run_branch_as_on_311(module, expected_names: "set[str]") -> None:
     exec(compiled, module.__dict__)
 
 
-def replace_methods_as_on_311(module, methods) -> str:
-    """Recompile each (class name, method name, expected checks) of *module*.
+def _for_tasks_that_uncancel(original, as_on_311, task_of):
+    """A method that runs *as_on_311* unless its task cannot uncancel().
 
+    Tasks that asyncio did not create (a foreign task factory, uvloop
+    imported before the patch) are the interpreter's own type, without
+    cancelling()/uncancel(): there the library's own pre-3.11 code runs.
+    *task_of(self)* names the task the method deals with; None means the
+    patched kind.
+    """
+    def method(self, *args, **kwargs):
+        task = task_of(self)
+        if task is None or hasattr(task, "uncancel"):
+            return as_on_311(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    functools.update_wrapper(method, original)
+    return method
+
+
+def replace_methods_as_on_311(module, methods) -> str:
+    """Recompile each (class name, method name, expected checks, task_of).
+
+    Each method of *module* is replaced with one that runs its 3.11 form
+    for the task *task_of(self)* returns (see _for_tasks_that_uncancel).
     All are recompiled before any is installed, so an unrecognised one
     leaves the module untouched.  Returns what was replaced, for status().
     """
     replacements = []
-    for class_name, name, expected in methods:
+    for class_name, name, expected, task_of in methods:
         cls = module.__dict__.get(class_name)
         if not isinstance(cls, type):
             raise Unrecognised("%s has no class %s" % (module.__name__, class_name))
-        replacements.append((cls, name, method_as_on_311(cls, name, expected)))
+        original = cls.__dict__.get(name)
+        as_on_311 = method_as_on_311(cls, name, expected)
+        replacements.append((cls, name, _for_tasks_that_uncancel(original, as_on_311, task_of)))
     for cls, name, replacement in replacements:
         setattr(cls, name, replacement)
     return ", ".join("%s.%s" % (cls.__name__, name) for cls, name, _ in replacements)

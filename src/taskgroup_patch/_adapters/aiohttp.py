@@ -10,7 +10,8 @@ async-timeout's before), and whether ``TimerContext`` records the task's
 ``async_timeout``, the unused ``PY_311``, ``TimerContext.__enter__`` and
 ``TimerContext.__exit__``.  Both methods are recompiled as on 3.11 (see
 _rederive) and ``helpers.async_timeout`` becomes asyncio (the patched one),
-as its 3.11 import does.
+as its 3.11 import does.  For a task of the interpreter's own type (see
+_rederive), TimerContext's pre-3.11 methods run as before.
 
 aiohttp's other version checks (a ``CancelledError`` re-raised while
 ``cancelling()`` in client_reqrep and web_protocol; the websocket modules'
@@ -18,15 +19,25 @@ own ``async_timeout`` import, served by the adapted async-timeout) are left
 alone.
 """
 
+import asyncio
 import sys
 
 from taskgroup_patch._adapters._rederive import (
     Unrecognised, module_source, replace_methods_as_on_311, version_checks_in,
 )
 
+
+def _entering_task(timer):
+    return asyncio.current_task(loop=timer._loop)
+
+
+def _exiting_task(timer):
+    return timer._tasks[-1] if timer._tasks else None
+
+
 _METHODS = (
-    ("TimerContext", "__enter__", [">= (3, 11)"]),
-    ("TimerContext", "__exit__", [">= (3, 11)"]),
+    ("TimerContext", "__enter__", [">= (3, 11)"], _entering_task),
+    ("TimerContext", "__exit__", [">= (3, 11)"], _exiting_task),
 )
 
 
@@ -38,5 +49,5 @@ def adapt(module) -> str:
     if module.__dict__.get("async_timeout") is not sys.modules.get("async_timeout"):
         raise Unrecognised("helpers.async_timeout is not the async_timeout module")
     how = replace_methods_as_on_311(module, _METHODS)
-    module.async_timeout = sys.modules["asyncio"]
+    module.async_timeout = asyncio
     return how + " recompiled as on 3.11; ceil_timeout uses asyncio.timeout_at"

@@ -16,24 +16,48 @@ decision are recompiled as they read on 3.11 (see _rederive), nothing else:
   carry no cancel message, goes too); ``AsyncIOTaskInfo.has_pending_cancellation``
   asks ``cancelling()``.
 
-The module-level choice of ``Runner`` (asyncio's on 3.11+, anyio's backport
-before) is left alone: the backport asks ``getattr(task, "uncancel")`` and so
-already works with the patched task.
+In a task of the interpreter's own type (a foreign task factory, uvloop
+imported before the patch), which has no ``cancelling()``/``uncancel()``,
+anyio's pre-3.11 methods run as before.  The module-level choice of
+``Runner`` (asyncio's on 3.11+, anyio's backport before) is left alone: the
+backport asks ``getattr(task, "uncancel")`` and so already works with the
+patched task.
 """
+
+import asyncio
 
 from taskgroup_patch._adapters._rederive import (
     Unrecognised, module_source, replace_methods_as_on_311, version_checks_in,
 )
 
-# (what the source contains, places comparing with 3.11, methods to recompile)
+
+def _current_task(scope):
+    # A scope is made in the task that enters it, in practice; made where
+    # no loop runs, it is taken for the patched kind.
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
+
+
+def _host_task(scope):
+    return scope._host_task
+
+
+def _info_task(info):
+    return info._task()
+
+
+# (what the source contains, places comparing with 3.11,
+#  methods to recompile with their checks and the task they deal with)
 _SHAPES = (
     ("_pending_uncancellations", 2, (
-        ("CancelScope", "__init__", [">= (3, 11)"]),
+        ("CancelScope", "__init__", [">= (3, 11)"], _current_task),
     )),
     ("self._cancelling = self._host_task.cancelling()", 3, (
-        ("CancelScope", "__enter__", [">= (3, 11)"]),
-        ("CancelScope", "_uncancel", ["< (3, 9)"]),
-        ("AsyncIOTaskInfo", "has_pending_cancellation", [">= (3, 11)"]),
+        ("CancelScope", "__enter__", [">= (3, 11)"], _current_task),
+        ("CancelScope", "_uncancel", ["< (3, 9)"], _host_task),
+        ("AsyncIOTaskInfo", "has_pending_cancellation", [">= (3, 11)"], _info_task),
     )),
 )
 
