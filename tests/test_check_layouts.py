@@ -1,5 +1,11 @@
 """`python -m taskgroup_patch --check` in each install layout tells the truth.
 
+Layouts: pip into a venv (started plain, -I, -E, -s, -S), a second copy on
+PYTHONPATH, pip --target + PYTHONPATH, pip --user, uv pip (with and without
+-e), a missing or broken exceptiongroup.  (Editable pip installs:
+tests/test_packaging.py.  Read-only site-packages cannot be had as root,
+and --system-site-packages would need writing into the base interpreter.)
+
 What it says about the .pth is compared with what a plain `python script.py`
 does in the same layout, and the workarounds it (and README) gives are run.
 Real venvs and real pip installs of the built wheel; dependencies come from
@@ -12,7 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import PATCHED, WHEEL, base_python, clean_env, require_build_inputs, run_python
+from conftest import PATCHED, SRC, WHEEL, base_python, clean_env, require_build_inputs, run_python
 
 INSTALL_TIMEOUT = 300
 TIMEOUT = 60
@@ -230,3 +236,61 @@ def test_broken_dependency_is_one_line_and_a_failure(installed, tmp_path, except
         "asyncio: cannot be patched: its dependency exceptiongroup: %s: broken on purpose "
         "(pip install exceptiongroup)" % exception)
 
+
+
+# -- uv pip install, with and without -e; installs without byte-code ----------------
+
+
+@pytest.fixture(scope="module")
+def uv(tmp_path_factory):
+    """The uv command, pip-installed from the package index into a venv of its own."""
+    python = new_venv(tmp_path_factory.mktemp("uv") / "venv")
+    pip(python, "install", "uv")
+    return os.path.join(os.path.dirname(python), "uv")
+
+
+def uv_venv(uv, path, *install):
+    subprocess.run([uv, "venv", "--quiet", "--python", base_python(), str(path)], check=True,
+                   capture_output=True, timeout=INSTALL_TIMEOUT, env=clean_env())
+    python = str(path / "bin" / "python")
+    result = subprocess.run([uv, "pip", "install", "--quiet", "--python", python, *install],
+                            capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
+                            env=clean_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    return python
+
+
+@pytest.mark.parametrize("editable", [False, True], ids=["wheel", "editable"])
+def test_uv_install_runs_the_pth(uv, tmp_path, script, editable):
+    require_build_inputs()
+    if editable:
+        ignore = shutil.ignore_patterns(".git", ".nox", ".venv*", "build", "dist", "__pycache__")
+        checkout = str(tmp_path / "checkout")
+        shutil.copytree(SRC, checkout, ignore=ignore)
+        python = uv_venv(uv, tmp_path / "venv", "-e", checkout)
+        package = os.path.join(checkout, "src", "taskgroup_patch")
+    else:
+        python = uv_venv(uv, tmp_path / "venv", WHEEL)
+        package = os.path.join(purelib(python), "taskgroup_patch")
+    status, lines, _ = check(python)
+    assert status == 0
+    assert lines[1] == "package: %s" % package
+    assert RUNS in lines
+    assert (PATCHED_HERE in lines) is PATCHED
+    assert plain_run(python, script) == (OURS if PATCHED else UNPATCHED)
+
+
+@pytest.mark.xfail(PATCHED, strict=True,
+                   reason="except* support imports exceptiongroup while compiling "
+                          "exceptiongroup/_catch.py (no .pyc yet): a circular import warning")
+@pytest.mark.parametrize("how", ["uv", "pip --no-compile"])
+def test_install_without_byte_code_imports_asyncio_silently(uv, tmp_path, how):
+    require_build_inputs()
+    if how == "uv":
+        python = uv_venv(uv, tmp_path / "venv", WHEEL)
+    else:
+        python = new_venv(tmp_path / "venv")
+        pip(python, "install", "--no-compile", WHEEL)
+    result = run_python(code=SCRIPT, python=python, timeout=TIMEOUT)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, (OURS if PATCHED else UNPATCHED) + "\n", "")
