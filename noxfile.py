@@ -6,7 +6,7 @@
     nox -s release-check     # build the sdist and wheel, twine check them
 
 pyenv-installed interpreters are found without PYENV_VERSION: their bin
-folders are put on PATH here.  A missing 3.8, 3.9 or 3.10 fails the run.
+folders are put on PATH here.  Any missing interpreter fails the run.
 """
 
 import glob
