@@ -24,9 +24,6 @@ from conftest import clean_env, run_python
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup, ExceptionGroup
-else:
-    BaseExceptionGroup = BaseExceptionGroup  # noqa: F821 (builtins on 3.11+)
-    ExceptionGroup = ExceptionGroup  # noqa: F821
 
 PACKAGE_DIR = os.path.dirname(transform.__file__)
 
