@@ -6,6 +6,7 @@ is allowed below, for that set and that interpreter, with its reason (README,
 its entry can go; it does not fail the check.
 
     python3 .ci/check_conformance.py OUTDIR/summary.json [...]
+    python3 .ci/check_conformance.py --list     # the allowed failures, with reasons
 """
 
 import json
@@ -133,9 +134,19 @@ def check(path):
     return ok
 
 
+def print_allowed():
+    for set_name, pythons, tests, reason in ALLOWED:
+        print("%s on %s: %s" % (set_name, ", ".join(pythons), reason))
+        for test in tests:
+            print("    " + test)
+
+
 def main(paths):
+    if paths == ["--list"]:
+        print_allowed()
+        return 0
     if not paths:
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
+        print(__doc__.strip().splitlines()[-2].strip(), file=sys.stderr)
         return 2
     results = [check(path) for path in paths]
     return 0 if all(results) else 1
