@@ -261,6 +261,18 @@ SCOPES = [_move_on_after, _fail_after, _cancel_scope_deadline, _cancel_scope_can
 SCOPE_IDS = [f.__name__.lstrip("_") for f in SCOPES]
 
 
+@pytest.mark.skipif(not PATCHED, reason="nothing is adapted on 3.11+")
+def test_anyio_is_adapted_under_pytest():
+    # pytest's assertion rewriter sits in front of sys.meta_path and claims
+    # every package that ships a pytest plugin (anyio does): the start-up
+    # hook must still see anyio's backend being imported.
+    anyio.run(anyio.sleep, 0, backend="asyncio")
+    from taskgroup_patch import _adapters
+
+    line, = [line for line in _adapters.status() if line.startswith("anyio ")]
+    assert "(anyio._backends._asyncio): adapted: CancelScope." in line
+
+
 async def _then_failing_taskgroup():
     """A failing TaskGroup, then an await: is the task still being cancelled?"""
     try:

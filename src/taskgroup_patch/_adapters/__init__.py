@@ -89,7 +89,8 @@ def status() -> "list[str]":
         outcome = _outcomes.get(name)
         if outcome is None:
             outcome = ("not imported in this process" if name not in sys.modules
-                       else "left alone: the patch is not armed in this process")
+                       else "left alone: imported without passing the start-up hook"
+                            " (the patch is off here, or a finder ahead of it loaded it)")
             lines.append("%s (%s): %s" % (library, name, outcome))
         else:
             lines.append("%s %s (%s): %s" % (library, _version(library, name), name, outcome))
