@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
     TimeoutError = builtins.TimeoutError
 else:
     # 3.11 made asyncio.TimeoutError and concurrent.futures.TimeoutError
-    # aliases of the builtin, and _patch does the same here.  Code may still
+    # aliases of the builtin; _patch makes them so on 3.8-3.10.  Code may still
     # hold the old classes (``from concurrent.futures import TimeoutError``
     # in a module imported before asyncio), so what asyncio and
     # concurrent.futures raise on a timeout is this class, which derives from
