@@ -338,11 +338,13 @@ def test_fail_after_in_a_child_is_the_groups_error():
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(slow())
-                group.create_task(slow())
+                # (One deadline only: a second child's could fire after the
+                # group has cancelled it, which makes it a CancelledError.)
+                group.create_task(asyncio.sleep(0))
         except ExceptionGroup as errors:
             return [type(e) for e in errors.exceptions]
 
-    assert asyncio.run(main()) == [TimeoutError, TimeoutError]
+    assert asyncio.run(main()) == [TimeoutError]
 
 
 def _foreign_factory(loop, coro, **kwargs):
