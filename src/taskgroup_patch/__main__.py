@@ -159,10 +159,12 @@ def check(verbose=False):
         print("asyncio: cannot be patched: %s" % failure)
         return 1
     changes = taskgroup_patch.installed()
+    count = "%d replacements; --verbose lists them" % len(changes)
     if runs and patch:
-        print("asyncio: patched in a plain run:")
+        print("asyncio: patched in a plain run (%s):" % count)
     else:
-        print("asyncio: not patched in a plain run; the runner and install() patch:")
+        print("asyncio: not patched in a plain run; the runner and install() patch "
+              "(%s):" % count)
     for line in _summary(changes):
         print("  " + line)
     print(_exceptstar_status())
@@ -276,7 +278,7 @@ def _summary(changes):
     for owner, listed in names.items():
         lines += textwrap.wrap("%s: %s" % (owner, ", ".join(listed)), 76,
                                subsequent_indent="  ")
-    return lines + ["(%d replacements in all: --check --verbose lists them)" % len(changes)]
+    return lines
 
 
 def _exceptstar_status():
