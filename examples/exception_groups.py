@@ -1,18 +1,18 @@
-"""Handle a TaskGroup's ExceptionGroup on every Python 3.8+.
+"""Handle a TaskGroup's ExceptionGroup with except*, on every Python 3.8+.
 
-A TaskGroup raises all its tasks' errors together, as an ExceptionGroup.  On
-3.11+ you can sort them with ``except* ValueError:``, but that is new syntax:
-on 3.8-3.10 the file would not even compile.  ``ExceptionGroup.split()`` does
-the same job on every version: it divides a group into the part that matches
-a type and the rest, keeping the group's structure.  No import is needed:
-ExceptionGroup is a builtin on 3.11+, and taskgroup-patch makes it one on
-3.8-3.10 once asyncio has been imported.
+A TaskGroup raises all its tasks' errors together, as an ExceptionGroup.
+``except* ValueError:`` takes the part of the group that matches, and lets
+the rest go on.  That is 3.11 syntax; with taskgroup-patch installed, scripts
+and imported modules that use it run on 3.8-3.10 too.  The group's
+``split()`` (last part) is what except* does underneath, and needs no new
+syntax at all.  No import either: ExceptionGroup is a builtin on 3.11+, and
+taskgroup-patch makes it one on 3.8-3.10 once asyncio has been imported.
 
     python examples/exception_groups.py
 """
 
 import asyncio
-from typing import Callable, Dict, List, Optional, Type
+from typing import List
 
 BLOCKED = {"blocked.example"}
 
@@ -46,56 +46,29 @@ def describe(group: BaseExceptionGroup) -> List[str]:
     return sorted(str(error) or type(error).__name__ for error in group.exceptions)
 
 
-def handle(group: BaseExceptionGroup,
-           handlers: Dict[Type[BaseException], Callable[[BaseExceptionGroup], None]],
-           ) -> Optional[BaseExceptionGroup]:
-    """Give each handler the part of *group* its type matches; return the rest.
-
-    What ``except* ValueError: ...  except* OSError: ...`` does on 3.11+.
-    """
-    rest: Optional[BaseExceptionGroup] = group
-    for kind, handler in handlers.items():
-        if rest is None:
-            break
-        matched, rest = rest.split(kind)
-        if matched is not None:
-            handler(matched)
-    return rest
-
-
-def on_invalid(group: BaseExceptionGroup) -> None:
-    print("  invalid:", describe(group))
-
-
-def on_refused(group: BaseExceptionGroup) -> None:
-    print("  refused:", describe(group))
-
-
 async def main() -> None:
     print("all good:", await check_all(["alpha", "beta"]))
 
     # 1. Each handler gets the part of the group that matches its types.
-    print("a handler per kind of error:")
+    print("except* with a handler per kind of error:")
     try:
         await check_all(["alpha", "no such host!", "blocked.example", "what?"])
-    except ExceptionGroup as errors:
-        rest = handle(errors, {ValueError: on_invalid, OSError: on_refused})
-        if rest is not None:
-            raise rest
+    except* ValueError as invalid:
+        print("  invalid:", describe(invalid))
+    except* OSError as refused:
+        print("  refused:", describe(refused))
 
-    # 2. Errors that no handler matches propagate, still as a group.
-    print("the rest goes on:")
+    # 2. Errors that no handler matches go on, still as a group.
+    print("except* lets the rest through:")
     try:
         try:
             await check_all(["what?", "blocked.example", "beta"])
-        except ExceptionGroup as errors:
-            rest = handle(errors, {ValueError: on_invalid})
-            if rest is not None:
-                raise rest
+        except* ValueError as invalid:
+            print("  invalid:", describe(invalid))
     except ExceptionGroup as rest:
         print("  left over:", describe(rest))
 
-    # 3. split() by hand.
+    # 3. Without except*: split() the group by type.
     for hosts in (["slow-gamma", "alpha"], ["down-delta", "alpha"]):
         try:
             await check_all(hosts)

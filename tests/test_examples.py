@@ -101,10 +101,10 @@ def test_crawler(way):
 
 EXCEPTION_GROUPS_OUTPUT = """\
 all good: ['alpha: up', 'beta: up']
-a handler per kind of error:
+except* with a handler per kind of error:
   invalid: ["'no such host!': not a valid host name", "'what?': not a valid host name"]
   refused: ['blocked.example: blocked']
-the rest goes on:
+except* lets the rest through:
   invalid: ["'what?': not a valid host name"]
   left over: ['blocked.example: blocked']
 split(): slow-gamma timed out
@@ -113,6 +113,7 @@ split(): other errors: ['down-delta: connection refused']
 
 
 def test_exception_groups(way):
+    # Uses except*: on 3.8-3.10 that takes the package's except* support.
     result = run_example(way, "exception_groups.py")
     assert result.stderr == ""
     assert result.returncode == 0
