@@ -189,9 +189,15 @@ class _ImportHook:
             sys.meta_path.insert(0, self)
 
     def find_spec(self, name, path=None, target=None):
+        meta_path = sys.meta_path
+        if meta_path and meta_path[0] is not self and self in meta_path:
+            # A finder inserted in front of us may claim a watched module
+            # itself: pytest's assertion rewriter claims every package that
+            # ships a pytest plugin, anyio among them.  Step back to the
+            # front; that finder still runs, from here, for what we watch.
+            sys.meta_path = meta_path = [self] + [f for f in meta_path if f is not self]
         if name not in self.actions:
             return None
-        meta_path = sys.meta_path
         later = meta_path[meta_path.index(self) + 1:] if self in meta_path else meta_path
         try:
             for finder in later:
