@@ -292,7 +292,8 @@ def _source_to_code(self, data, path, *, _optimize=-1):
         # Once loaded (not while), it reads its cache before the source is searched.
         cached_code = getattr(sys.modules.get("taskgroup_patch._exceptstar"), "cached_code", None)
         try:
-            code = cached_code and cached_code(path, _optimize)
+            code = cached_code and isinstance(data, bytes) and cached_code(
+                path, _optimize, len(data))
             if code:
                 return code
             if _may_use_except_star(data) and not _is_ours(path):

@@ -9,6 +9,7 @@ The start-up module routes here only sources that may use except*:
   script can still be compiled and run as __main__;
 * compile(), for the code that compiles strings itself, when opted in.
 
+(pytest's test files go through taskgroup_patch._exceptstar_pytest.)
 taskgroup_patch._exceptstar_transform does the compiling.  Transformed code
 is cached in a file of its own next to the standard .pyc, never in the
 standard .pyc itself: a plain interpreter (after `pip uninstall`, or in
@@ -27,7 +28,8 @@ import _imp
 
 import taskgroup_patch
 
-__all__ = ["compile", "source_to_code", "run_main_script", "install_compile", "status"]
+__all__ = ["compile", "cached_code", "source_to_code", "run_main_script", "install_compile",
+           "status"]
 
 _COMPILE_VAR = "TASKGROUP_PATCH_COMPILE"
 _builtin_compile = builtins.compile
@@ -103,11 +105,14 @@ _unwritten = {}
 _from_cache = {}
 
 
-def cached_code(path, optimize=-1):
-    """The code of a module's source from its fresh cache file, or None."""
+def cached_code(path, optimize=-1, size=None):
+    """The code of a module's source from its fresh cache file, or None.
+
+    size: that of the source the caller read, which must be the file's.
+    """
     cache = _cache_path(path)
     header = cache and _header(path, optimize)
-    if not header:
+    if not header or (size is not None and int.from_bytes(header[-8:], "little") != size):
         return None
     try:
         with io.open_code(cache) as file:
@@ -132,7 +137,7 @@ def cached_code(path, optimize=-1):
 
 def source_to_code(data, path, optimize=-1):
     """Code for a module's source that may use except*: from the cache if fresh."""
-    code = cached_code(path, optimize)
+    code = cached_code(path, optimize, len(data))
     if code is not None:
         return code
     _provide_builtins()
