@@ -159,6 +159,8 @@ def test_import_syntax_error_traceback_shows_no_frame_of_the_package(tmp_path):
 def test_except_star_in_a_string_only_imports_as_usual(tmp_path):
     write(tmp_path, {"m.py": 'TEXT = """\nexcept* ValueError:\n"""\nprint(len(TEXT))\n'})
     assert run(tmp_path, code="import m") == (0, "21\n", "")
+    # Its code is the interpreter's own, cached where the interpreter caches it.
+    assert pycache(tmp_path) == ["m.%s.pyc" % TAG]
 
 
 def test_modules_without_except_star_load_nothing_of_it(tmp_path):

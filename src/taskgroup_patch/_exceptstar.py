@@ -41,13 +41,33 @@ _HEADER_SIZE = len(_CACHE_MAGIC) + 8 + 8 + 8
 _CACHE_SUFFIX = ".taskgroup-patch.pyc"
 
 
-def _compile(source, filename, mode="exec", flags=0, optimize=-1):
-    """Compile source that uses except*, without inheriting any flags."""
-    # Imported only to compile: a module read from the cache does not need it.
+def _parse(source, filename, mode="exec"):
+    """ast.parse() for source that may use except*: (tree, whether it did)."""
+    # Imported only to compile: a module read from the cache does not need them.
+    import ast
     from taskgroup_patch import _exceptstar_transform
     tree = _exceptstar_transform.parse(source, filename, mode)
+    runtime = _exceptstar_transform._RUNTIME_MODULE
+    transformed = isinstance(tree.body, list) and any(
+        isinstance(node, ast.Import) and node.names[0].name == runtime for node in tree.body)
+    # Not for a false alarm (except* in a string): that source may be
+    # exceptiongroup's own, being imported.
+    if transformed:
+        _provide_builtins()
+    return tree, transformed
+
+
+def _compile(source, filename, mode="exec", flags=0, optimize=-1):
+    """Compile source that may use except*: (code, whether it did).
+
+    No flags are inherited.  A false alarm compiles as the interpreter
+    compiles it, so that its code may go to the standard .pyc.
+    """
+    tree, transformed = _parse(source, filename, mode)
     # The interpreter's compile(): builtins.compile may be this module's.
-    return _builtin_compile(tree, filename, mode, flags, True, optimize)
+    code = _builtin_compile(tree if transformed else source, filename, mode, flags, True,
+                            optimize)
+    return code, transformed
 
 
 def _provide_builtins():
@@ -140,8 +160,9 @@ def source_to_code(data, path, optimize=-1):
     code = cached_code(path, optimize, len(data))
     if code is not None:
         return code
-    _provide_builtins()
-    code = _compile(data, path, optimize=optimize)
+    code, transformed = _compile(data, path, optimize=optimize)
+    if not transformed:
+        return code
     cache = _cache_path(path)
     header = cache and _header(path, optimize)
     # The file may have changed since it was read: then it is not cached.
@@ -206,8 +227,7 @@ def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize
         if (flags & 0x400 or not isinstance(source, (str, bytes, bytearray))  # ast.PyCF_ONLY_AST
                 or not taskgroup_patch._may_use_except_star(source)):
             return _builtin_compile(source, filename, mode, flags, True, optimize)
-        _provide_builtins()
-        return _compile(source, filename, mode, flags, optimize)
+        return _compile(source, filename, mode, flags, optimize)[0]
     except SyntaxError as exc:
         # As the builtin reports it: from the caller's line.
         raise exc.with_traceback(None)
@@ -236,8 +256,7 @@ def run_main_script(exc_type, exc, tb):
     try:
         with io.open_code(filename) as file:
             source = file.read()
-        code = _compile(source, filename)
-        _provide_builtins()
+        code = _compile(source, filename)[0]
     except OSError:
         return sys.__excepthook__(exc_type, exc, tb)
     except SyntaxError as error:

@@ -33,10 +33,10 @@ def _tagged(pyc):
 def _parse(source, filename="<unknown>", mode="exec", **kwargs):
     if kwargs or not taskgroup_patch._may_use_except_star(source):
         return ast.parse(source, filename, mode, **kwargs)
-    from taskgroup_patch import _exceptstar, _exceptstar_transform
-    _exceptstar._provide_builtins()
-    tree = _exceptstar_transform.parse(source, filename, mode)
-    _transformed.add(str(filename))
+    from taskgroup_patch import _exceptstar
+    tree, transformed = _exceptstar._parse(source, filename, mode)
+    if transformed:
+        _transformed.add(str(filename))
     return tree
 
 
