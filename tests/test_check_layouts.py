@@ -284,9 +284,6 @@ def test_uv_install_runs_the_pth(uv, tmp_path, script, editable):
     assert plain_run(python, script) == (OURS if PATCHED else UNPATCHED)
 
 
-@pytest.mark.xfail(PATCHED, strict=True,
-                   reason="except* support imports exceptiongroup while compiling "
-                          "exceptiongroup/_catch.py (no .pyc yet): a circular import warning")
 @pytest.mark.parametrize("how", ["uv", "pip --no-compile"])
 def test_install_without_byte_code_imports_asyncio_silently(uv, tmp_path, how):
     require_build_inputs()

@@ -634,11 +634,17 @@ def cases(output):
     return blocks
 
 
-# --- the transform's API: compile_source, parse, uses_except_star -------------
+# --- the transform's API: parse, uses_except_star -------------------------------
+
+def compile_source(source, filename, mode="exec", flags=0):
+    """compile() of what the transform makes of *source*."""
+    return compile(transform.parse(source, filename, mode, flags=flags), filename, mode,
+                   flags, True)
+
 
 def syntax_error(source, filename="<string>"):
     with pytest.raises(SyntaxError) as info:
-        transform.compile_source(textwrap.dedent(source), filename, "exec")
+        compile_source(textwrap.dedent(source), filename, "exec")
     return info.value
 
 
@@ -680,7 +686,7 @@ def test_misuse_is_a_syntax_error_as_in_313(source, expected):
 
 
 def test_valid_flow_inside_a_handler_compiles():
-    transform.compile_source(textwrap.dedent("""
+    compile_source(textwrap.dedent("""
         def f():
             try:
                 pass
@@ -712,27 +718,23 @@ def test_an_unrelated_syntax_error_is_the_interpreters_own():
 def test_except_star_inside_strings_is_left_alone():
     source = "s = '''\nexcept* A:\n'''\ntry:\n  pass\nexcept* B:\n  t = '''\nexcept* C\n'''\n"
     namespace = {"B": ValueError}
-    exec(transform.compile_source(source, "<string>", "exec"), namespace)
+    exec(compile_source(source, "<string>", "exec"), namespace)
     assert namespace["s"] == "\nexcept* A:\n"
 
 
 def test_compile_source_reads_the_coding_cookie():
     source = "# -*- coding: latin-1 -*-\ntry:\n  raise ValueError('\xe9')\nexcept* ValueError as e:\n  got = e.exceptions[0].args[0]\n"
     namespace = {}
-    exec(transform.compile_source(source.encode("latin-1"), "<bytes>", "exec"), namespace)
+    exec(compile_source(source.encode("latin-1"), "<bytes>", "exec"), namespace)
     assert namespace["got"] == "\xe9"
 
 
-def test_compile_source_only_ast_and_future_flags():
+def test_parse_honours_future_flags():
     import __future__
     source = "def f(x: undefined) -> None:\n  try:\n    pass\n  except* A:\n    pass\n"
-    tree = transform.compile_source(source, "<string>", "exec", ast.PyCF_ONLY_AST)
-    assert isinstance(tree, ast.Module)
-    code = transform.compile_source(
-        tree if sys.version_info < (3, 11) else source, "<string>", "exec",
-        __future__.annotations.compiler_flag)
+    flag = __future__.annotations.compiler_flag
     namespace = {}
-    exec(code, namespace)
+    exec(compile_source(source, "<string>", "exec", flag), namespace)
     assert namespace["f"].__annotations__ == {"x": "undefined", "return": "None"}
 
 

@@ -8,7 +8,6 @@ shape), and the misuses 3.11+ rejects are rejected here with CPython 3.13's
 message and position.
 """
 
-import __future__
 import ast
 import bisect
 import io
@@ -17,7 +16,7 @@ import re
 import sys
 import tokenize
 
-__all__ = ["parse", "compile_source", "uses_except_star"]
+__all__ = ["parse", "uses_except_star"]
 
 NATIVE = sys.version_info >= (3, 11)
 
@@ -113,32 +112,6 @@ def _statements(tree):
         yield node
         for field in _BODIES:
             todo.extend(getattr(node, field, ()))
-
-
-def compile_source(source, filename, mode="exec", flags=0,
-                   dont_inherit=False, optimize=-1):
-    """compile() for source that may use except*.
-
-    Without *dont_inherit*, the code gets the __future__ features of the
-    code calling this function, as it would get those of compile()'s caller.
-    """
-    if not dont_inherit:
-        flags |= _caller_future_flags()
-    if NATIVE or isinstance(source, ast.AST) or not uses_except_star(source):
-        return compile(source, filename, mode, flags, True, optimize)
-    tree = parse(source, filename, mode, flags=flags)
-    if flags & ast.PyCF_ONLY_AST:
-        return tree
-    return compile(tree, filename, mode, flags, True, optimize)
-
-
-def _caller_future_flags():
-    """The __future__ flags of the code that called compile_source()."""
-    frame = sys._getframe(2)
-    mask = 0
-    for name in __future__.all_feature_names:
-        mask |= getattr(__future__, name).compiler_flag
-    return frame.f_code.co_flags & mask
 
 
 def _decode(source):
