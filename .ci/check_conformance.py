@@ -24,7 +24,7 @@ NO_CANCEL_MESSAGE = (
     "3.8's C task and future have no cancel message: the CancelledError that "
     "awaiting or result() raises has no args")
 CANCEL_CHAIN = (
-    "the C future of 3.8-3.10 raises a new CancelledError chained to the one that "
+    "the C future of 3.9 and 3.10 raises a new CancelledError chained to the one that "
     "cancelled the task, where 3.11+ raises that one: the args sit one link down "
     "the chain, which is one link longer")
 CANCEL_TRACEBACK = (
