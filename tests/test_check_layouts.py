@@ -25,7 +25,7 @@ TIMEOUT = 60
 RUNS = "start-up hook (.pth): runs at every start here"
 NOT_PROCESSED = "start-up hook (.pth): NOT processed here, so a plain run is not patched"
 PATCHED_HERE = "asyncio: patched in a plain run ("
-NOT_PATCHED_HERE = "asyncio: not patched in a plain run; the runner and install() patch ("
+NOT_PATCHED_HERE = "asyncio: nothing is replaced in a plain run; the runner and install() replace ("
 # What a script sees: where TaskGroup comes from (None: not there).
 SCRIPT = ("import asyncio; tg = getattr(asyncio, 'TaskGroup', None); "
           "print(tg and tg.__module__)\n")
