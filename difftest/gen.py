@@ -30,6 +30,16 @@ Statements (``k`` is the kind; bodies are lists of statements):
     resched tmid d   TM[tmid].reschedule(now + d)  (d None: no deadline)
     try catch act body fin
                      try: body / except <catch>: log; <act> / finally: fin
+    tstar body handlers fin
+                     try: body / except* <types> as e: log; <body>; <act>
+                     (one handler each) / finally: fin.  The body is a
+                     TaskGroup of failing children, or plain code raising a
+                     naked exception or a group; a handler logs the matched
+                     group, its leaves and sys.exception(), may nest another
+                     tstar, and ends in pass, a bare raise, uncancel() or a
+                     new error (from e, from None, a group).  What leaves the
+                     statement is logged ('left*') and re-raised.
+    reraise          raise (bare: in a handler's nested try, the matched group)
     shield tid body  T[tid] = asyncio.create_task(c<tid>()); await asyncio.shield(T[tid])
     wait_for tid d body
                      await asyncio.wait_for(c<tid>(), d)
@@ -51,13 +61,25 @@ from hypothesis import strategies as st
 
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
             "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel",
-            "group_ref", "context", "cancel_msg", "create_kw")
+            "group_ref", "context", "cancel_msg", "create_kw", "except_star")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
 # Weighted by repetition: cancellations and timeouts are what this is about.
 CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
            "CancelledError", "TimeoutError", "TimeoutError", "ValueError", "ExceptionGroup")
 ACTIONS = ("pass", "raise", "raise_new", "uncancel", "uncancel_raise")
+# except* handlers: what they match (a tuple when several), and how they end.
+# ExceptionGroup is a misuse: 3.11+ raise TypeError when the handler is tested.
+STAR_TYPES = ("ValueError", "KeyError", "E1", "E2", "Exception", "Exception", "BaseException",
+              "CancelledError", "ExceptionGroup", "CancelledError", "TimeoutError", "B1",
+              "LookupError", ("ValueError", "E1"), ("KeyError", "CancelledError"))
+STAR_ACTIONS = ("pass", "pass", "raise", "raise", "raise_new", "raise_from", "raise_from_none",
+                "raise_group", "uncancel")
 MAX_DEPTH = 3
+# try/except* statements inside one another.  The package's except* code
+# nests more blocks than 3.13's: 3.9 and 3.10 stop at CPython's 20 static
+# blocks ("too many statically nested blocks") with 5 handlers nested in
+# one another, 3.8 with 7, where 3.13 compiles 10.
+MAX_STAR_NESTING = 2
 MAX_TASKS = 7
 
 
@@ -70,6 +92,7 @@ class _Ctx:
         self.next_gid = 1
         self.next_tmid = 1
         self.nev = 2 if "events" in features else 0
+        self.star_nesting = 0
 
 
 def _msg(draw, ctx):
@@ -87,6 +110,8 @@ def _target(last):
 
 
 def _kinds(ctx, depth, in_tg, in_fin):
+    # in_fin: inside a finally block or an except* handler, where no
+    # statement returns (in an except* handler that is a SyntaxError).
     simple = ["sleep", "sleep", "cp", "raise", "ret"]
     f = ctx.features
     if ctx.nev:
@@ -109,6 +134,8 @@ def _kinds(ctx, depth, in_tg, in_fin):
             compound += ["timeout", "timeout"]
         if "try" in f:
             compound += ["try", "try"]
+        if "except_star" in f and ctx.star_nesting < MAX_STAR_NESTING:
+            compound += ["tstar", "tstar"]
         if ctx.next_tid <= MAX_TASKS:
             if "spawn" in f:
                 compound += ["spawn", "spawn", "spawn"] if in_tg else ["spawn"]
@@ -193,6 +220,8 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
         if draw(st.integers(0, 3)) == 0:
             fin = _body(draw, ctx, depth + 1, in_tg, True, max_len=2, min_len=1)
         return {"k": k, "catch": catch, "act": act, "body": body, "fin": fin}
+    if k == "tstar":
+        return _tstar(draw, ctx, depth, in_tg, in_fin)
     if k in ("spawn", "shield", "wait_for"):
         tid = ctx.next_tid
         ctx.next_tid += 1
@@ -213,6 +242,68 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
         s["body"] = _task_body(draw, ctx, depth)
         return s
     raise AssertionError(k)
+
+
+def _naked(draw, ctx):
+    """A raise of a naked exception or of a group, for a try/except* body."""
+    f = ctx.features
+    choices = [e for e in EXCEPTIONS + ("EG2",)
+               if (e != "B1" or "base_exc" in f) and (e != "CancelledError" or "raise_cancel" in f)]
+    return {"k": "raise", "exc": draw(st.sampled_from(choices))}
+
+
+def _star_body(draw, ctx, depth, in_tg, in_fin):
+    """What a try/except* wraps: a group of failing children, or plain code."""
+    f = ctx.features
+    if "tg" in f and "spawn" in f and ctx.next_tid <= MAX_TASKS and draw(st.booleans()):
+        # The documented pattern: children that fail, caught by except*.
+        gid = ctx.next_gid
+        ctx.next_gid += 1
+        body = []
+        for _ in range(draw(st.integers(1, 3))):
+            if ctx.next_tid > MAX_TASKS:
+                break
+            tid = ctx.next_tid
+            ctx.next_tid += 1
+            task = [{"k": "sleep", "n": draw(st.integers(0, 2))}, _naked(draw, ctx)]
+            if draw(st.integers(0, 3)) == 0:
+                task = _body(draw, ctx, depth + 2, max_len=3)
+            body.append({"k": "spawn", "tid": tid, "gid": None, "ctx": None, "body": task})
+        body += _body(draw, ctx, depth + 1, in_tg=True, in_fin=in_fin, max_len=2)
+        return [{"k": "tg", "gid": gid, "body": body}]
+    body = _body(draw, ctx, depth + 1, in_tg, in_fin, max_len=3)
+    if draw(st.integers(0, 2)):
+        body.append(_naked(draw, ctx))
+    return body
+
+
+def _handler(draw, ctx, depth, in_tg):
+    f = ctx.features
+    acts = [a for a in STAR_ACTIONS if a != "uncancel" or "uncancel" in f]
+    body = []
+    if draw(st.integers(0, 2)) == 0:
+        body = _body(draw, ctx, depth + 1, in_tg, in_fin=True, max_len=2)
+    if depth < MAX_DEPTH and ctx.star_nesting < MAX_STAR_NESTING and draw(st.integers(0, 3)) == 0:
+        # A try/except* inside the handler, around the matched group itself.
+        nested = _tstar(draw, ctx, depth + 1, in_tg, True)
+        if draw(st.booleans()):
+            nested["body"] = [{"k": "reraise"}]
+        body.append(nested)
+    types = draw(st.sampled_from(STAR_TYPES))
+    if isinstance(types, tuple):
+        types = list(types)  # as it comes back from JSON
+    return {"types": types, "act": draw(st.sampled_from(acts)), "body": body}
+
+
+def _tstar(draw, ctx, depth, in_tg, in_fin):
+    ctx.star_nesting += 1
+    body = _star_body(draw, ctx, depth, in_tg, in_fin)
+    handlers = [_handler(draw, ctx, depth, in_tg) for _ in range(draw(st.integers(1, 3)))]
+    ctx.star_nesting -= 1
+    fin = None
+    if draw(st.integers(0, 3)) == 0:
+        fin = _body(draw, ctx, depth + 1, in_tg, True, max_len=2, min_len=1)
+    return {"k": "tstar", "body": body, "handlers": handlers, "fin": fin}
 
 
 def programs(features=FEATURES):
@@ -237,6 +328,12 @@ def programs(features=FEATURES):
                 spawn["body"] = _task_body(draw, ctx, 0)
             body += _body(draw, ctx, 1, in_tg=True, max_len=2)
             main.append({"k": "tg", "gid": gid, "body": body})
+            if "except_star" in features and draw(st.integers(0, 2)) == 0:
+                # That group as the documentation writes it: under except*.
+                ctx.star_nesting += 1
+                handlers = [_handler(draw, ctx, 1, False) for _ in range(draw(st.integers(1, 3)))]
+                ctx.star_nesting -= 1
+                main[0] = {"k": "tstar", "body": [main[0]], "handlers": handlers, "fin": None}
         main += _body(draw, ctx, 0, max_len=5 - len(main), min_len=1 - len(main))
         sched = []
         if "sched" in features:
@@ -267,6 +364,8 @@ _RAISE_SRC = {
     "E2": "E2({m!r})",
     "B1": "B1({m!r})",
     "EG": "ExceptionGroup({m!r}, [ValueError({m!r}), E1({m!r})])",
+    "EG2": ("ExceptionGroup({m!r}, [KeyError({m!r}), "
+            "ExceptionGroup('in', [E2({m!r}), ValueError({m!r})])])"),
     "CancelledError": "asyncio.CancelledError()",
 }
 
@@ -359,6 +458,10 @@ class _Renderer:
             if s["fin"] is not None:
                 lines += [ind + "finally:"] + self.body(s["fin"], who, i2, groups)
             return lines
+        if k == "reraise":
+            return [ind + "raise"]
+        if k == "tstar":
+            return self.tstar(s, who, ind, groups)
         if k in ("spawn", "shield", "wait_for"):
             tid = s["tid"]
             self.func(tid, s["body"])
@@ -381,6 +484,44 @@ class _Renderer:
             return [ind + "log(%s, 'wait_for', %d, await asyncio.wait_for(%s(), %r))"
                     % (w, tid, c, s["d"])]
         raise AssertionError(k)
+
+    def tstar(self, s, who, ind, groups):
+        h = self.label("s")
+        w = repr(who)
+        i1, i2 = ind + "    ", ind + "        "
+        lines = [ind + "try:", i1 + "try:"] + self.body(s["body"], who, i2, groups)
+        for n, handler in enumerate(s["handlers"]):
+            types = handler["types"]
+            if isinstance(types, list):
+                catch = "(%s)" % ", ".join(_CATCH_SRC.get(t, t) for t in types)
+            else:
+                catch = _CATCH_SRC.get(types, types)
+            e = "e%d" % self.labels
+            here = "%s.%d" % (h, n)
+            lines += [i1 + "except* %s as %s:" % (catch, e),
+                      i2 + "log(%s, 'caught*', %r, star(%s, sys.exception()))" % (w, here, e)]
+            if handler["body"]:
+                lines += self.body(handler["body"], who, i2, groups)
+            act = handler["act"]
+            if act == "uncancel":
+                lines.append(i2 + "log(%s, 'uncancel', asyncio.current_task().uncancel())" % w)
+            elif act == "raise":
+                lines.append(i2 + "raise")
+            elif act == "raise_new":
+                lines.append(i2 + "raise KeyError(%r)" % here)
+            elif act == "raise_from":
+                lines.append(i2 + "raise E2(%r) from %s" % (here, e))
+            elif act == "raise_from_none":
+                lines.append(i2 + "raise ValueError(%r) from None" % here)
+            elif act == "raise_group":
+                lines.append(i2 + "raise ExceptionGroup(%r, [E1(%r)])" % (here, here))
+        if s["fin"] is not None:
+            lines += [i1 + "finally:"] + self.body(s["fin"], who, i2, groups)
+        lines += [i1 + "log(%s, 'after*', %r)" % (w, h),
+                  ind + "except BaseException as left:",
+                  i1 + "log(%s, 'left*', %r, fmt(left))" % (w, h),
+                  i1 + "raise"]
+        return lines
 
 
 def render(program):
@@ -428,7 +569,7 @@ def render(program):
             msg = ", %r" % e["msg"] if e.get("msg") is not None else ""
             out.append("    cancel(%d, '@sched'%s)" % (e["tid"], msg))
         out.append("")
-    return "N_EVENTS = %d\n\n" % program["nev"] + "\n".join(out)
+    return "import sys\n\nN_EVENTS = %d\n\n" % program["nev"] + "\n".join(out)
 
 
 def dumps(program):

@@ -144,6 +144,20 @@ def fmt(exc):
     return d
 
 
+def _leaves(exc):
+    group = getattr(builtins, "BaseExceptionGroup", None)
+    if group is not None and isinstance(exc, group):
+        return [leaf for e in exc.exceptions for leaf in _leaves(e)]
+    return [{"type": tname(exc), "msg": _norm(str(exc))}]
+
+
+def star(matched, current):
+    """What an except* handler got: the group, its leaves, sys.exception()."""
+    leaves = sorted(_leaves(matched), key=lambda d: json.dumps(d, sort_keys=True))
+    return {"group": fmt(matched), "leaves": leaves,
+            "exception": tname(current), "is_matched": current is matched}
+
+
 def now():
     return asyncio.get_running_loop().time()
 

@@ -230,6 +230,18 @@ def features_seen(trace):
                 seen.add("checkpoint with cancelling() > 0")
             if kind == "caught":
                 exc(e[4], "caught")
+            elif kind == "caught*":
+                got = e[4]
+                seen.add("except* caught %d leaf/leaves" % min(len(got["leaves"]), 2))
+                seen.add("except* caught from %s" % (
+                    "a TaskGroup" if got["group"]["msg"] == "unhandled errors in a TaskGroup"
+                    else "a naked exception" if got["group"]["msg"] == "" else "a group"))
+                if not got["is_matched"]:
+                    seen.add("except*: sys.exception() is not the matched group")
+            elif kind == "left*":
+                exc(e[4], "left except*:")
+            elif kind == "after*":
+                seen.add("except* block left normally")
             elif kind == "uncancel":
                 seen.add("uncancel() -> %s" % ("0" if e[-1] == 0 else ">0" if isinstance(e[-1], int) else e[-1]))
             elif kind == "cancel":
@@ -264,6 +276,9 @@ def _bodies(node, path=()):
                 yield path + (key,)
                 for i, s in enumerate(value):
                     yield from _bodies(s, path + (key, i))
+            elif key == "handlers":
+                for i, h in enumerate(value):
+                    yield from _bodies(h, path + (key, i))
 
 
 def _get(program, path):
@@ -299,10 +314,20 @@ def candidates(program):
                     b = _get(p, path)
                     b[i:i + 1] = gen.clone(s[key])
                     yield p
-            if s["k"] == "try" and s["fin"] is not None:
+            if s["k"] in ("try", "tstar") and s["fin"] is not None:
                 p = gen.clone(program)
                 _get(p, path)[i]["fin"] = None
                 yield p
+            if s["k"] == "tstar":
+                for j, h in enumerate(s["handlers"]):
+                    if len(s["handlers"]) > 1:
+                        p = gen.clone(program)
+                        del _get(p, path)[i]["handlers"][j]
+                        yield p
+                    if h["act"] != "pass":
+                        p = gen.clone(program)
+                        _get(p, path)[i]["handlers"][j]["act"] = "pass"
+                        yield p
             for key in _SIMPLER_INT:
                 if isinstance(s.get(key), int) and s[key] > 0:
                     for smaller in sorted({0, s[key] - 1}):
