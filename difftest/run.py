@@ -18,8 +18,10 @@ import json
 import os
 import pathlib
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -56,6 +58,10 @@ class Worker:
         env.pop("PYTHONPATH", None)
         if self.jitter:
             env["DIFFTEST_JITTER"] = "1"
+        # Where the worker writes the program it imports; removed here,
+        # since a worker is killed rather than asked to stop.
+        self.dir = tempfile.mkdtemp(prefix="difftest-")
+        env["DIFFTEST_DIR"] = self.dir
         self.proc = subprocess.Popen(
             [self.python, "-X", "faulthandler", str(WORKER)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1, env=env)
@@ -107,6 +113,7 @@ class Worker:
         except OSError:
             pass
         self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 _request_ids = itertools.count(1)

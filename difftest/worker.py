@@ -54,11 +54,13 @@ def main():
     # Every program is written to the same file: a .pyc of one would be
     # stale for the next one written in the same second with the same size.
     sys.dont_write_bytecode = True
-    tmp = tempfile.mkdtemp(prefix="difftest-")
+    given = os.environ.get("DIFFTEST_DIR")  # the driver's, which it removes
+    tmp = given or tempfile.mkdtemp(prefix="difftest-")
     try:
         serve(out, tmp)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not given:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def serve(out, tmp):
