@@ -10,10 +10,7 @@ makes the connect timeout fire without touching the network.
 """
 
 import asyncio
-import signal
-import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -21,31 +18,12 @@ aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
 
 from _asynciohelpers import no_asyncio_errors  # noqa: E402,F401
-from conftest import clean_env, run_python  # noqa: E402
+from conftest import (  # noqa: E402
+    PATCHED, adaptation_status, assert_nothing_adapted, ctrl_c_program, fail,
+    interrupt_when_ready, then_failing_taskgroup)
 
-PATCHED = sys.version_info < (3, 11)
 HOST = "127.0.0.1"
 QUICKLY = 0.05  # a deadline that fires
-
-
-async def _fail(message, delay=0.0):
-    await asyncio.sleep(delay)
-    raise ValueError(message)
-
-
-async def _then_failing_taskgroup():
-    """A failing TaskGroup, then an await: is the task still being cancelled?"""
-    try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(_fail("child"))
-            await asyncio.sleep(10)
-    except ExceptionGroup:
-        pass
-    try:
-        await asyncio.sleep(0.001)
-    except asyncio.CancelledError:
-        return "cancelled again"
-    return "went on"
 
 
 class Server:
@@ -123,7 +101,7 @@ def test_issue_program_with_aiohttp():
             assert await _total_timeout(server) == "TimeoutError"
             try:
                 async with asyncio.TaskGroup() as tg:
-                    tg.create_task(_fail("child"))
+                    tg.create_task(fail("child"))
             except ExceptionGroup:
                 await asyncio.sleep(0.01)
         return "ok"
@@ -141,7 +119,7 @@ def test_timeout_then_failing_taskgroup_in_the_same_task(request_):
             async with aiohttp.ClientSession() as session:
                 async with session.get(server.base + "/fast") as response:
                     text = await response.text()
-            return outcome, left, text, await _then_failing_taskgroup()
+            return outcome, left, text, await then_failing_taskgroup()
 
     assert asyncio.run(main()) == ("TimeoutError", 0, "fast", "went on")
 
@@ -150,7 +128,7 @@ def test_timeout_then_failing_taskgroup_in_the_same_task(request_):
 def test_timeout_in_a_taskgroup_child(request_):
     async def child(server):
         outcome = await request_(server)
-        return outcome, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+        return outcome, asyncio.current_task().cancelling(), await then_failing_taskgroup()
 
     async def main():
         async with Server() as server:
@@ -227,32 +205,34 @@ async def _asyncio_timeout_outside_client_timeout(server):
     return outer.expired(), inner
 
 
-async def _asyncio_timeout_inside_client_timeout(server):
+async def _slow_then_fast(server, get_slow):
+    """In a session with a long total timeout: /slow by *get_slow*, then /fast."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         try:
-            async with asyncio.timeout(QUICKLY):
-                async with session.get(server.base + "/slow") as response:
-                    await response.text()
+            await get_slow(session, server.base + "/slow")
         except TimeoutError:
             inner = "TimeoutError"
         finally:
             server.released.set()
         async with session.get(server.base + "/fast") as response:
             return await response.text(), inner
+
+
+async def _asyncio_timeout_inside_client_timeout(server):
+    async def get_slow(session, url):
+        async with asyncio.timeout(QUICKLY):
+            async with session.get(url) as response:
+                await response.text()
+
+    return await _slow_then_fast(server, get_slow)
 
 
 async def _client_timeout_inside_client_timeout(server):
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        try:
-            async with session.get(server.base + "/slow",
-                                   timeout=aiohttp.ClientTimeout(total=QUICKLY)) as response:
-                await response.text()
-        except TimeoutError:
-            inner = "TimeoutError"
-        finally:
-            server.released.set()
-        async with session.get(server.base + "/fast") as response:
-            return await response.text(), inner
+    async def get_slow(session, url):
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=QUICKLY)) as response:
+            await response.text()
+
+    return await _slow_then_fast(server, get_slow)
 
 
 NESTED = {
@@ -267,17 +247,12 @@ def test_nested_client_timeouts_and_asyncio_timeout(nested):
     async def main():
         async with Server() as server:
             seen = await nested(server)
-        return seen, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+        return seen, asyncio.current_task().cancelling(), await then_failing_taskgroup()
 
     assert asyncio.run(main()) == (NESTED[nested], 0, "went on")
 
 
-CTRL_C_AFTER_CLIENT_TIMEOUT = """
-    import signal
-    # Runner handles SIGINT only where Python's default handler is in place;
-    # a suite started with SIGINT ignored must not make this test skip it.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-
+CTRL_C_AFTER_CLIENT_TIMEOUT = ctrl_c_program("""
     import asyncio
     import aiohttp
     from aiohttp import web
@@ -304,30 +279,12 @@ CTRL_C_AFTER_CLIENT_TIMEOUT = """
             await asyncio.sleep(30)
         finally:
             await runner.cleanup()
-
-    try:
-        with asyncio.Runner() as runner:
-            runner.run(main())
-    except KeyboardInterrupt:
-        print("KeyboardInterrupt")
-    except asyncio.CancelledError:
-        print("CancelledError")
-"""
+""")
 
 
 def test_ctrl_c_after_a_client_timeout_fired():
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CTRL_C_AFTER_CLIENT_TIMEOUT)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=clean_env())
-    try:
-        ready = proc.stdout.readline()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert (ready, out, err, proc.returncode) == ("ready 0\n", "KeyboardInterrupt\n", "", 0)
+    assert interrupt_when_ready(CTRL_C_AFTER_CLIENT_TIMEOUT) == (
+        "ready 0\n", "KeyboardInterrupt\n", "", 0)
 
 
 REPORT = """
@@ -339,11 +296,9 @@ REPORT = """
 
 @pytest.mark.parametrize("switch", [None, "no"])
 def test_adaptation_is_reported_and_can_be_switched_off(switch):
-    result = run_python(code=REPORT, env=clean_env(TASKGROUP_PATCH_ADAPT=switch))
-    assert (result.stderr, result.returncode) == ("", 0)
-    status = result.stdout.splitlines()
+    status = adaptation_status(REPORT, switch)
     if not PATCHED:
-        assert len(status) == 1 and "nothing to adapt on Python 3.11+" in status[0]
+        assert_nothing_adapted(status)
         return
     line, = [line for line in status if line.startswith("aiohttp ")]
     expected = ("adapted: TimerContext.__enter__, TimerContext.__exit__ recompiled as on 3.11;"

@@ -12,24 +12,17 @@ failing TaskGroup in the same task, nested timeouts and Ctrl-C behave as on
 """
 
 import asyncio
-import signal
-import subprocess
 import sys
-import textwrap
 
 import pytest
 
 anyio = pytest.importorskip("anyio")
 
 from _asynciohelpers import no_asyncio_errors  # noqa: E402,F401
-from conftest import clean_env, run_python  # noqa: E402
+from conftest import (  # noqa: E402
+    PATCHED, adaptation_status, assert_nothing_adapted, clean_env, ctrl_c_program, fail,
+    interrupt_when_ready, run_python, then_failing_taskgroup)
 
-PATCHED = sys.version_info < (3, 11)
-
-
-async def _fail(message, delay=0.0):
-    await asyncio.sleep(delay)
-    raise ValueError(message)
 
 
 def test_anyio_groups_and_scopes_next_to_ours():
@@ -80,7 +73,7 @@ def test_anyio_groups_and_scopes_next_to_ours():
         # Their group's error arrives as the same ExceptionGroup class as ours.
         try:
             async with anyio.create_task_group() as theirs:
-                theirs.start_soon(_fail, "anyio child")
+                theirs.start_soon(fail, "anyio child")
                 await anyio.sleep(10)
         except ExceptionGroup as errors:
             assert [str(e) for e in errors.exceptions] == ["anyio child"]
@@ -111,7 +104,7 @@ def test_asyncio_taskgroup_inside_an_anyio_task():
             pass
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(_fail("in a group in an anyio task"))
+                group.create_task(fail("in a group in an anyio task"))
         except ExceptionGroup as errors:
             return [str(e) for e in errors.exceptions]
 
@@ -152,7 +145,7 @@ def test_anyio_inside_an_asyncio_taskgroup_task():
         with pytest.raises(ExceptionGroup) as caught:
             async with asyncio.TaskGroup() as group:
                 victim = group.create_task(anyio_user(log))
-                group.create_task(_fail("sibling", 0.01))
+                group.create_task(fail("sibling", 0.01))
         assert [str(e) for e in caught.value.exceptions] == ["sibling"]
         assert victim.cancelled()
         assert log == ["anyio group unwound"]
@@ -249,7 +242,7 @@ async def _task_group_cancel():
 async def _task_group_child_fails():
     try:
         async with anyio.create_task_group() as theirs:
-            theirs.start_soon(_fail, "anyio child", 0.001)
+            theirs.start_soon(fail, "anyio child", 0.001)
             await asyncio.sleep(10)
     except ExceptionGroup as errors:
         return [str(e) for e in errors.exceptions] == ["anyio child"]
@@ -273,21 +266,6 @@ def test_anyio_is_adapted_under_pytest():
     assert "(anyio._backends._asyncio): adapted: CancelScope." in line
 
 
-async def _then_failing_taskgroup():
-    """A failing TaskGroup, then an await: is the task still being cancelled?"""
-    try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(_fail("child"))
-            await asyncio.sleep(10)
-    except ExceptionGroup:
-        pass
-    try:
-        await asyncio.sleep(0.001)
-    except asyncio.CancelledError:
-        return "cancelled again"
-    return "went on"
-
-
 def test_issue_program():
     # The program of issue 14, as a new user wrote it.
     async def main():
@@ -295,7 +273,7 @@ def test_issue_program():
             await asyncio.sleep(1)
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(_fail("child"))
+                tg.create_task(fail("child"))
         except ExceptionGroup:
             await asyncio.sleep(0.01)
         return "ok"
@@ -308,7 +286,7 @@ def test_scope_then_failing_taskgroup_in_the_same_task(scope):
     async def main():
         task = asyncio.current_task()
         caught = await scope()
-        return caught, task.cancelling(), await _then_failing_taskgroup()
+        return caught, task.cancelling(), await then_failing_taskgroup()
 
     assert asyncio.run(main()) == (True, 0, "went on")
 
@@ -318,7 +296,7 @@ def test_scope_in_a_taskgroup_child(scope):
     async def child():
         caught = await scope()
         left = asyncio.current_task().cancelling()
-        return caught, left, await _then_failing_taskgroup()
+        return caught, left, await then_failing_taskgroup()
 
     async def main():
         async with asyncio.TaskGroup() as group:
@@ -439,17 +417,12 @@ NESTED = {
 def test_nested_scopes_and_asyncio_timeout(nested):
     async def main():
         seen = await nested()
-        return seen, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+        return seen, asyncio.current_task().cancelling(), await then_failing_taskgroup()
 
     assert asyncio.run(main()) == (NESTED[nested], 0, "went on")
 
 
-CTRL_C_AFTER_ANYIO_SCOPE = """
-    import signal
-    # Runner handles SIGINT only where Python's default handler is in place;
-    # a suite started with SIGINT ignored must not make this test skip it.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-
+CTRL_C_AFTER_ANYIO_SCOPE = ctrl_c_program("""
     import asyncio
     import anyio
 
@@ -463,37 +436,14 @@ CTRL_C_AFTER_ANYIO_SCOPE = """
             pass
         print("ready", asyncio.current_task().cancelling(), flush=True)
         await asyncio.sleep(30)
-
-    try:
-        with asyncio.Runner() as runner:
-            runner.run(main())
-    except KeyboardInterrupt:
-        print("KeyboardInterrupt")
-    except asyncio.CancelledError:
-        print("CancelledError")
-"""
-
-
-def _interrupt(code):
-    """Run *code*; send a real SIGINT once it prints "ready"; return its output."""
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=clean_env())
-    try:
-        ready = proc.stdout.readline()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return ready, out, err, proc.returncode
+""")
 
 
 def test_ctrl_c_after_anyio_scopes_fired():
     # Runner raises KeyboardInterrupt only if its uncancel() brings the main
     # task's count to 0: anyio must have taken its own requests back.
-    assert _interrupt(CTRL_C_AFTER_ANYIO_SCOPE) == ("ready 0\n", "KeyboardInterrupt\n", "", 0)
+    assert interrupt_when_ready(CTRL_C_AFTER_ANYIO_SCOPE) == (
+        "ready 0\n", "KeyboardInterrupt\n", "", 0)
 
 
 ADAPTATION_REPORT = """
@@ -513,12 +463,10 @@ ADAPTATION_REPORT = """
 
 @pytest.mark.parametrize("switch", [None, "0"])
 def test_adaptation_is_reported_and_can_be_switched_off(switch):
-    result = run_python(code=ADAPTATION_REPORT, env=clean_env(TASKGROUP_PATCH_ADAPT=switch))
-    assert (result.stderr, result.returncode) == ("", 0)
-    left, *status = result.stdout.splitlines()
+    left, *status = adaptation_status(ADAPTATION_REPORT, switch)
     if not PATCHED:
         assert left == "0"
-        assert len(status) == 1 and "nothing to adapt on Python 3.11+" in status[0]
+        assert_nothing_adapted(status)
         return
     anyio_line, = [line for line in status if line.startswith("anyio ")]
     if switch is None:

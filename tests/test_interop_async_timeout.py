@@ -11,9 +11,6 @@ without a word.
 """
 
 import asyncio
-import signal
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -21,29 +18,10 @@ import pytest
 async_timeout = pytest.importorskip("async_timeout")
 
 from _asynciohelpers import no_asyncio_errors  # noqa: E402,F401
-from conftest import clean_env, run_python  # noqa: E402
+from conftest import (  # noqa: E402
+    PATCHED, adaptation_status, assert_nothing_adapted, ctrl_c_program, fail,
+    interrupt_when_ready, run_python, then_failing_taskgroup)
 
-PATCHED = sys.version_info < (3, 11)
-
-
-async def _fail(message, delay=0.0):
-    await asyncio.sleep(delay)
-    raise ValueError(message)
-
-
-async def _then_failing_taskgroup():
-    """A failing TaskGroup, then an await: is the task still being cancelled?"""
-    try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(_fail("child"))
-            await asyncio.sleep(10)
-    except ExceptionGroup:
-        pass
-    try:
-        await asyncio.sleep(0.001)
-    except asyncio.CancelledError:
-        return "cancelled again"
-    return "went on"
 
 
 # Ways an async-timeout deadline fires; each returns what it reported.
@@ -90,7 +68,7 @@ def test_issue_program_with_async_timeout():
             pass
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(_fail("child"))
+                tg.create_task(fail("child"))
         except ExceptionGroup:
             await asyncio.sleep(0.01)
         return "ok"
@@ -102,7 +80,7 @@ def test_issue_program_with_async_timeout():
 def test_deadline_then_failing_taskgroup_in_the_same_task(deadline):
     async def main():
         expired = await deadline()
-        return expired, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+        return expired, asyncio.current_task().cancelling(), await then_failing_taskgroup()
 
     assert asyncio.run(main()) == (True, 0, "went on")
 
@@ -111,7 +89,7 @@ def test_deadline_then_failing_taskgroup_in_the_same_task(deadline):
 def test_deadline_in_a_taskgroup_child(deadline):
     async def child():
         expired = await deadline()
-        return expired, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+        return expired, asyncio.current_task().cancelling(), await then_failing_taskgroup()
 
     async def main():
         async with asyncio.TaskGroup() as group:
@@ -160,61 +138,57 @@ def test_outside_cancel_in_the_same_iteration_as_the_deadline():
 
 # Nested deadlines, each order; every case returns what each layer saw.
 
-async def _async_timeout_outside_asyncio_fires():
-    async with async_timeout.timeout(10) as outer:
+def _asyncio_expired(deadline):
+    return deadline.expired()
+
+
+def _async_timeout_expired(deadline):
+    return bool(deadline.expired)
+
+
+async def _inner_fires(outer_timeout, inner_timeout, expired):
+    async with outer_timeout(10) as outer:
         try:
-            async with asyncio.timeout(0.001):
+            async with inner_timeout(0.001):
                 await asyncio.sleep(10)
         except TimeoutError:
             inner = "TimeoutError"
-    return bool(outer.expired), inner
+    return expired(outer), inner
+
+
+async def _outer_fires(outer_timeout, inner_timeout, expired):
+    try:
+        async with outer_timeout(0.001):
+            async with inner_timeout(10) as inner:
+                await asyncio.sleep(10)
+    except TimeoutError:
+        return "TimeoutError", expired(inner)
+
+
+async def _async_timeout_outside_asyncio_fires():
+    return await _inner_fires(async_timeout.timeout, asyncio.timeout, _async_timeout_expired)
 
 
 async def _async_timeout_fires_inside_asyncio():
-    async with asyncio.timeout(10) as outer:
-        try:
-            async with async_timeout.timeout(0.001):
-                await asyncio.sleep(10)
-        except TimeoutError:
-            inner = "TimeoutError"
-    return outer.expired(), inner
+    return await _inner_fires(asyncio.timeout, async_timeout.timeout, _asyncio_expired)
 
 
 async def _asyncio_fires_outside_async_timeout():
-    try:
-        async with asyncio.timeout(0.001):
-            async with async_timeout.timeout(10) as inner:
-                await asyncio.sleep(10)
-    except TimeoutError:
-        return "TimeoutError", bool(inner.expired)
+    return await _outer_fires(asyncio.timeout, async_timeout.timeout, _async_timeout_expired)
 
 
 async def _async_timeout_fires_outside_asyncio():
-    try:
-        async with async_timeout.timeout(0.001):
-            async with asyncio.timeout(10) as inner:
-                await asyncio.sleep(10)
-    except TimeoutError:
-        return "TimeoutError", inner.expired()
+    return await _outer_fires(async_timeout.timeout, asyncio.timeout, _asyncio_expired)
 
 
 async def _async_timeout_inner_fires():
-    async with async_timeout.timeout(10) as outer:
-        try:
-            async with async_timeout.timeout(0.001):
-                await asyncio.sleep(10)
-        except TimeoutError:
-            inner = "TimeoutError"
-    return bool(outer.expired), inner
+    return await _inner_fires(async_timeout.timeout, async_timeout.timeout,
+                              _async_timeout_expired)
 
 
 async def _async_timeout_outer_fires():
-    try:
-        async with async_timeout.timeout(0.001):
-            async with async_timeout.timeout(10) as inner:
-                await asyncio.sleep(10)
-    except TimeoutError:
-        return "TimeoutError", bool(inner.expired)
+    return await _outer_fires(async_timeout.timeout, async_timeout.timeout,
+                              _async_timeout_expired)
 
 
 NESTED = {
@@ -231,17 +205,12 @@ NESTED = {
 def test_nested_deadlines_and_asyncio_timeout(nested):
     async def main():
         seen = await nested()
-        return seen, asyncio.current_task().cancelling(), await _then_failing_taskgroup()
+        return seen, asyncio.current_task().cancelling(), await then_failing_taskgroup()
 
     assert asyncio.run(main()) == (NESTED[nested], 0, "went on")
 
 
-CTRL_C_AFTER_DEADLINE = """
-    import signal
-    # Runner handles SIGINT only where Python's default handler is in place;
-    # a suite started with SIGINT ignored must not make this test skip it.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-
+CTRL_C_AFTER_DEADLINE = ctrl_c_program("""
     import asyncio
     import async_timeout
 
@@ -253,32 +222,14 @@ CTRL_C_AFTER_DEADLINE = """
             pass
         print("ready", asyncio.current_task().cancelling(), flush=True)
         await asyncio.sleep(30)
-
-    try:
-        with asyncio.Runner() as runner:
-            runner.run(main())
-    except KeyboardInterrupt:
-        print("KeyboardInterrupt")
-    except asyncio.CancelledError:
-        print("CancelledError")
-"""
+""")
 
 
 def test_ctrl_c_after_a_deadline_fired():
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CTRL_C_AFTER_DEADLINE)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=clean_env())
-    try:
-        ready = proc.stdout.readline()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     # KeyboardInterrupt only if the main task's count is back to 0 once the
     # Runner has taken back its own request.
-    assert (ready, out, err, proc.returncode) == ("ready 0\n", "KeyboardInterrupt\n", "", 0)
+    assert interrupt_when_ready(CTRL_C_AFTER_DEADLINE) == (
+        "ready 0\n", "KeyboardInterrupt\n", "", 0)
 
 
 REPORT = """
@@ -301,12 +252,10 @@ REPORT = """
 
 @pytest.mark.parametrize("switch", [None, "off"])
 def test_adaptation_is_reported_and_can_be_switched_off(switch):
-    result = run_python(code=REPORT, env=clean_env(TASKGROUP_PATCH_ADAPT=switch))
-    assert (result.stderr, result.returncode) == ("", 0)
-    left, *status = result.stdout.splitlines()
+    left, *status = adaptation_status(REPORT, switch)
     if not PATCHED:
         assert left == "0"
-        assert len(status) == 1 and "nothing to adapt on Python 3.11+" in status[0]
+        assert_nothing_adapted(status)
         return
     line, = [line for line in status if line.startswith("async-timeout ")]
     if switch is None:

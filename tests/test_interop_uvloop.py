@@ -13,10 +13,7 @@ with", "Known differences") says what that changes, and
 import asyncio
 import contextvars
 import os
-import signal
-import subprocess
 import sys
-import textwrap
 import warnings
 
 import pytest
@@ -24,7 +21,7 @@ import pytest
 uvloop = pytest.importorskip("uvloop")
 
 from _asynciohelpers import no_asyncio_errors  # noqa: E402,F401
-from conftest import clean_env, run_python  # noqa: E402
+from conftest import clean_env, interrupt_when_ready, run_python  # noqa: E402
 
 PATCHED = sys.version_info < (3, 11)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -274,17 +271,8 @@ def test_ctrl_c_under_runner(before_patch):
 
 def interrupt(code, env):
     """Run *code*, send SIGINT once it prints "ready"; return all it printed."""
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = proc.stdout.readline()
-        assert first == "ready\n", first + proc.stderr.read()
-        proc.send_signal(signal.SIGINT)
-        rest, errors = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    first, rest, errors, returncode = interrupt_when_ready(code, env)
+    assert first == "ready\n", first + errors
     assert errors == ""
-    assert proc.returncode == 0
+    assert returncode == 0
     return first + rest
