@@ -81,12 +81,7 @@ def twin_venvs():
             subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--without-pip",
                             venv], check=True, env=bench._clean_env())
         ours, theirs = bench._site_packages(prefix), bench._site_packages(venv)
-        for name in os.listdir(theirs):
-            path = os.path.join(theirs, name)
-            if os.path.islink(path) or os.path.isfile(path):
-                os.unlink(path)
-            else:
-                shutil.rmtree(path)
+        bench._empty(theirs)
         for name in os.listdir(ours):
             source = os.path.join(ours, name)
             if name == "taskgroup_patch":
@@ -234,7 +229,7 @@ def _pairs(ours, theirs, reps, warm=2):
 def _compiled(source):
     from taskgroup_patch import _exceptstar
     namespace = {}
-    exec(_exceptstar._compile(textwrap.dedent(source), "<bench>"), namespace)
+    exec(_exceptstar.compile(textwrap.dedent(source), "<bench>", dont_inherit=True), namespace)
     return namespace
 
 

@@ -177,6 +177,16 @@ def _is_ours(name):
     return name.startswith("taskgroup_patch")
 
 
+def _empty(folder):
+    """Remove everything in *folder*, following no symlink."""
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.islink(path) or os.path.isfile(path):
+            os.unlink(path)
+        else:
+            shutil.rmtree(path)
+
+
 def mirror_venvs():
     """Return the pythons of two venvs of this interpreter: (with, without) the package.
 
@@ -208,12 +218,7 @@ def mirror_venvs():
                 f.write(base + "\n" + sys.prefix)
         # Refresh the mirror every run: this venv may have been rebuilt.
         theirs = _site_packages(venv)
-        for name in os.listdir(theirs):
-            path = os.path.join(theirs, name)
-            if os.path.islink(path) or os.path.isfile(path):
-                os.unlink(path)
-            else:
-                shutil.rmtree(path)
+        _empty(theirs)
         for name in os.listdir(ours):
             if name == "__pycache__" or (name.endswith(".pth") and not _is_ours(name)):
                 continue
