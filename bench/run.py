@@ -174,7 +174,8 @@ def _site_packages(prefix):
 
 
 def _is_ours(name):
-    return name.startswith("taskgroup_patch")
+    # The package, its start-up module, its .pth and its dist-info.
+    return name.startswith(("taskgroup_patch", "_taskgroup_patch_startup"))
 
 
 def _empty(folder):

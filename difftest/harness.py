@@ -307,6 +307,6 @@ def describe():
     """What this interpreter is and whether asyncio is patched."""
     return {
         "python": "%d.%d.%d" % sys.version_info[:3],
-        "patched": "taskgroup_patch" in sys.modules and sys.version_info < (3, 11),
+        "patched": "taskgroup_patch._patch" in sys.modules and sys.version_info < (3, 11),
         "has_taskgroup": hasattr(asyncio, "TaskGroup"),
     }

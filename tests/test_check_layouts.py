@@ -29,7 +29,7 @@ NOT_PATCHED_HERE = "asyncio: nothing is replaced in a plain run; the runner and 
 # What a script sees: where TaskGroup comes from (None: not there).
 SCRIPT = ("import asyncio; tg = getattr(asyncio, 'TaskGroup', None); "
           "print(tg and tg.__module__)\n")
-OURS = "taskgroup_patch.taskgroups"
+OURS = "taskgroup_patch.backport.taskgroups"
 UNPATCHED = "None" if PATCHED else "asyncio.taskgroups"
 
 

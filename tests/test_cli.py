@@ -19,7 +19,7 @@ import taskgroup_patch
 from conftest import PATCHED, clean_env, run_python
 
 NATIVE = sys.version_info >= (3, 11)
-OURS = "taskgroup_patch.taskgroups"
+OURS = "taskgroup_patch.backport.taskgroups"
 TIMEOUT = 30
 
 _hung = []
@@ -410,7 +410,7 @@ def except_star_supported():
     if NATIVE:
         return True
     try:
-        import taskgroup_patch._exceptstar  # noqa: F401
+        import taskgroup_patch.exceptstar.loader  # noqa: F401
     except ImportError:
         return False
     return True

@@ -204,7 +204,7 @@ def test_cache_never_in_the_standard_pyc(tmp_path):
     write(tmp_path, {"m.py": MODULE})
     code = PRELUDE + textwrap.dedent("""
     import sys, m
-    print("taskgroup_patch._exceptstar_transform" in sys.modules)
+    print("taskgroup_patch.exceptstar.transform" in sys.modules)
     """)
     first = run(tmp_path, code=code)
     second = run(tmp_path, code=code)

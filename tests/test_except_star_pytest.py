@@ -54,7 +54,7 @@ def test_assert_rewritten_in_handler():
         assert value + 1 == 7
 
 def test_transform_loaded():
-    print("transform loaded:", "taskgroup_patch._exceptstar_transform" in sys.modules)
+    print("transform loaded:", "taskgroup_patch.exceptstar.transform" in sys.modules)
 """
 
 

@@ -18,7 +18,7 @@ import traceback
 
 import pytest
 
-from taskgroup_patch import _exceptstar_transform as transform
+from taskgroup_patch.exceptstar import transform
 
 from conftest import clean_env, run_python
 

@@ -4,7 +4,7 @@ aiohttp enforces ``ClientTimeout`` by cancelling the task that makes the
 request: ``total`` through helpers.TimerContext, ``connect`` through
 helpers.ceil_timeout.  On 3.11+ both take that cancellation back with
 ``uncancel()``; they decide so by ``sys.version_info``, and the package
-adapts aiohttp.helpers on 3.8-3.10 (taskgroup_patch._adapters) so that they
+adapts aiohttp.helpers on 3.8-3.10 (taskgroup_patch.adapters) so that they
 do there too.  A real server on 127.0.0.1; a resolver that never answers
 makes the connect timeout fire without touching the network.
 """
@@ -289,8 +289,8 @@ def test_ctrl_c_after_a_client_timeout_fired():
 
 REPORT = """
     import aiohttp
-    from taskgroup_patch import _adapters
-    print(*_adapters.status(), sep="\\n")
+    from taskgroup_patch import adapters
+    print(*adapters.status(), sep="\\n")
 """
 
 

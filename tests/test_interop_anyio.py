@@ -3,7 +3,7 @@
 anyio's task groups and cancel scopes cancel tasks with ``Task.cancel()``;
 ours count those requests.  On 3.11+ anyio takes its requests back with
 ``Task.uncancel()``, deciding so by ``sys.version_info``; on 3.8-3.10 the
-package adapts anyio's backend when it is imported (taskgroup_patch._adapters)
+package adapts anyio's backend when it is imported (taskgroup_patch.adapters)
 so that it does the same.  The tests from "anyio takes its cancellations
 back" on check that: after an anyio deadline or cancel scope has caught its
 cancellation, the task's ``cancelling()`` is back where it was, so a later
@@ -260,9 +260,9 @@ def test_anyio_is_adapted_under_pytest():
     # every package that ships a pytest plugin (anyio does): the start-up
     # hook must still see anyio's backend being imported.
     anyio.run(anyio.sleep, 0, backend="asyncio")
-    from taskgroup_patch import _adapters
+    from taskgroup_patch import adapters
 
-    line, = [line for line in _adapters.status() if line.startswith("anyio ")]
+    line, = [line for line in adapters.status() if line.startswith("anyio ")]
     assert "(anyio._backends._asyncio): adapted: CancelScope." in line
 
 
@@ -456,8 +456,8 @@ ADAPTATION_REPORT = """
         return asyncio.current_task().cancelling()
 
     print(anyio.run(main))
-    from taskgroup_patch import _adapters
-    print(*_adapters.status(), sep="\\n")
+    from taskgroup_patch import adapters
+    print(*adapters.status(), sep="\\n")
 """
 
 

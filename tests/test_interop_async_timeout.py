@@ -3,7 +3,7 @@
 async-timeout cancels the task when its deadline passes.  On 3.11+ it is
 built on asyncio.Timeout and takes that cancellation back (``uncancel()``);
 on 3.8-3.10 it would not, and the task's ``cancelling()`` would stay
-raised.  The package adapts it when it is imported (taskgroup_patch._adapters),
+raised.  The package adapts it when it is imported (taskgroup_patch.adapters),
 so the same tests pass on patched 3.8-3.10 and native 3.11+.  This file
 also checks what the adaptation costs a program that never imports such a
 library (nothing), and that a library it does not recognise is left alone
@@ -245,8 +245,8 @@ REPORT = """
         return asyncio.current_task().cancelling()
 
     print(asyncio.run(main()))
-    from taskgroup_patch import _adapters
-    print(*_adapters.status(), sep="\\n")
+    from taskgroup_patch import adapters
+    print(*adapters.status(), sep="\\n")
 """
 
 
@@ -277,7 +277,7 @@ def test_a_program_without_these_libraries_loads_nothing_for_them():
                     group.create_task(asyncio.sleep(0))
 
         asyncio.run(main())
-        print(sorted(m for m in sys.modules if m.startswith("taskgroup_patch._adapters")))
+        print(sorted(m for m in sys.modules if m.startswith("taskgroup_patch.adapters")))
     """
     result = run_python(code=code)
     assert (result.stdout, result.stderr, result.returncode) == ("[]\n", "", 0)
@@ -301,8 +301,8 @@ def test_an_unknown_layout_is_left_alone_silently(tmp_path):
         import asyncio
         import async_timeout
         print(async_timeout.timeout(1))
-        from taskgroup_patch import _adapters
-        print(*[line for line in _adapters.status() if "async_timeout" in line])
+        from taskgroup_patch import adapters
+        print(*[line for line in adapters.status() if "async_timeout" in line])
     """
     result = run_python(code=code, cwd=str(tmp_path))
     assert (result.stderr, result.returncode) == ("", 0)
@@ -312,8 +312,11 @@ def test_an_unknown_layout_is_left_alone_silently(tmp_path):
 
 
 def test_the_start_up_hook_watches_the_modules_adapters_know():
-    # The start-up module may not import _adapters, so it keeps its own list.
-    import taskgroup_patch
-    from taskgroup_patch import _adapters
+    # The start-up module may not import the package, so it keeps its own list.
+    import _taskgroup_patch_startup
+    from taskgroup_patch import _patch, adapters
 
-    assert taskgroup_patch._ADAPTED_MODULES == tuple(_adapters.ADAPTERS)
+    expected = set(_patch.ON_IMPORT) if PATCHED else {"asyncio"}
+    assert set(_taskgroup_patch_startup.WATCHED) == expected
+    for name in adapters.ADAPTERS:
+        assert _patch.ON_IMPORT[name] == "taskgroup_patch.adapters:adapt"

@@ -33,7 +33,7 @@ INSTALL_TIMEOUT = 300
 # What a child of an installed venv reports about start-up and asyncio.
 REPORT = """
 import sys
-hooked = "taskgroup_patch" in sys.modules
+hooked = "_taskgroup_patch_startup" in sys.modules  # the .pth ran
 armed = any("asyncio" in getattr(f, "actions", ()) for f in sys.meta_path)
 import asyncio, taskgroup_patch
 tg = getattr(asyncio, "TaskGroup", None)
@@ -98,7 +98,7 @@ def report(python, **env):
 
 def expected_taskgroup(patched):
     if patched:
-        return "taskgroup_patch.taskgroups"
+        return "taskgroup_patch.backport.taskgroups"
     return "asyncio.taskgroups" if sys.version_info >= (3, 11) else "None"
 
 
@@ -123,18 +123,21 @@ def test_wheel_has_the_pth_at_its_root_with_one_import_line(wheel):
 def test_wheel_holds_the_package_py_typed_and_nothing_else(wheel):
     names = wheel.namelist()
     assert "taskgroup_patch/py.typed" in names
-    for module in ("__init__", "__main__", "_patch", "taskgroups", "timeouts",
-                   "runners", "tasks"):
+    for module in ("__init__", "__main__", "_cli", "_patch", "backport/taskgroups",
+                   "backport/timeouts", "backport/runners", "backport/tasks",
+                   "exceptstar/loader", "adapters/__init__"):
         assert "taskgroup_patch/%s.py" % module in names
     top = {name.split("/")[0] for name in names}
     dist_info = "taskgroup_patch-%s.dist-info" % taskgroup_patch.__version__
-    assert top == {"taskgroup_patch.pth", "taskgroup_patch", dist_info}
+    assert top == {"taskgroup_patch.pth", "_taskgroup_patch_startup.py", "taskgroup_patch",
+                   dist_info}
 
 
 def test_wheel_record_lists_the_pth_so_uninstall_removes_it(wheel):
     record = wheel.read("taskgroup_patch-%s.dist-info/RECORD" % taskgroup_patch.__version__)
     paths = [line.split(",")[0] for line in record.decode("utf-8").splitlines()]
     assert "taskgroup_patch.pth" in paths
+    assert "_taskgroup_patch_startup.py" in paths
     assert "taskgroup_patch/__init__.py" in paths
 
 
@@ -222,13 +225,14 @@ def test_wheel_install_missing_dependency_warns_once_and_runs_unpatched(wheel_ve
 def test_wheel_uninstall_leaves_nothing_behind(wheel_venv):
     python, site_packages, before = wheel_venv
     added = snapshot(site_packages) - before
-    assert {"taskgroup_patch.pth", "taskgroup_patch",
-            "taskgroup_patch-%s.dist-info" % taskgroup_patch.__version__} == added
+    # __pycache__: pip byte-compiles the top-level start-up module there.
+    assert {"taskgroup_patch.pth", "_taskgroup_patch_startup.py", "taskgroup_patch",
+            "__pycache__", "taskgroup_patch-%s.dist-info" % taskgroup_patch.__version__} == added
     # Byte-code written by running it must go too.
     assert run_python("-m", "taskgroup_patch", "--version", python=python).returncode == 0
     pip(python, "uninstall", "-y", "taskgroup-patch")
     assert snapshot(site_packages) == before
-    after = run_python(code="import asyncio, sys; print('taskgroup_patch' in sys.modules)",
+    after = run_python(code="import asyncio, sys; print(any('taskgroup_patch' in m for m in sys.modules))",
                        python=python)
     assert (after.stdout, after.stderr) == ("False\n", "")
 
@@ -252,7 +256,7 @@ def test_editable_install_patches_from_the_checkout_then_uninstalls_cleanly(edit
     assert pth_content(site_packages) == expected_pth()
     hooked, armed, taskgroup, location, stderr = report(python)
     assert stderr == ""  # also: our .pth ran after the path hook that finds the checkout
-    assert (hooked, armed, taskgroup) == (PATCHED, PATCHED, expected_taskgroup(PATCHED))
+    assert (hooked, armed, taskgroup) == (True, PATCHED, expected_taskgroup(PATCHED))
     assert location == os.path.join(checkout, "src", "taskgroup_patch", "__init__.py")
     hooked, armed, _, _, _ = report(python, TASKGROUP_PATCH="1")
     assert (hooked, armed) == (True, True)
@@ -289,7 +293,7 @@ def test_sdist_holds_the_pth_and_the_build_config(sdist):
     with tarfile.open(archive) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     assert {"pyproject.toml", "README.md", "README.pypi.md", "LICENSE", "CHANGELOG.md",
-            "src/taskgroup_patch.pth",
+            "src/taskgroup_patch.pth", "src/_taskgroup_patch_startup.py",
             "src/taskgroup_patch/py.typed", "src/taskgroup_patch/__init__.py"} <= names
     assert not any(name.startswith((".nox", ".git/")) for name in names)
 
@@ -302,7 +306,7 @@ def test_sdist_install_patches_then_uninstalls_cleanly(sdist):
     assert os.path.exists(os.path.join(site_packages, "taskgroup_patch", "py.typed"))
     hooked, armed, taskgroup, location, stderr = report(python)
     assert stderr == ""
-    assert (hooked, armed, taskgroup) == (PATCHED, PATCHED, expected_taskgroup(PATCHED))
+    assert (hooked, armed, taskgroup) == (True, PATCHED, expected_taskgroup(PATCHED))
     assert location == os.path.join(site_packages, "taskgroup_patch", "__init__.py")
     pip(python, "uninstall", "-y", "taskgroup-patch")
     assert leftovers(python, site_packages, before) == []

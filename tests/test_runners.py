@@ -148,7 +148,7 @@ def test_closed_runner_refuses_work():
 
 newer_run_skip = pytest.mark.skipif(
     sys.version_info[:2] in ((3, 11), (3, 12), (3, 13))
-    and asyncio.Runner.__module__ != "taskgroup_patch.runners",
+    and asyncio.Runner.__module__ != "taskgroup_patch.backport.runners",
     reason="run() and Runner.run() take any awaitable since 3.14 (or TASKGROUP_PATCH=1)")
 
 

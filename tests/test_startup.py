@@ -20,7 +20,7 @@ import taskgroup_patch
 from conftest import PATCHED, base_python, clean_env, run_python
 
 NATIVE = sys.version_info >= (3, 11)
-OURS = "taskgroup_patch.taskgroups"
+OURS = "taskgroup_patch.backport.taskgroups"
 HEAVY = ("asyncio", "wrapt", "exceptiongroup")
 PURELIB = sysconfig.get_paths()["purelib"]
 TIMEOUT = 30
@@ -112,8 +112,10 @@ def stderr_lines(result):
     return result.stderr.splitlines()
 
 
-FINDER_COUNT = ("import sys; print(sum(type(f).__name__ == '_ImportHook' and "
-                "type(f).__module__ == 'taskgroup_patch' for f in sys.meta_path))")
+STARTUP = "_taskgroup_patch_startup"
+# The start-up module is itself the import hook in sys.meta_path.
+FINDER_COUNT = ("import sys; print(sum(f is sys.modules.get(%r) for f in sys.meta_path))"
+                % STARTUP)
 
 
 def bare_venv(tmp_path):
@@ -128,11 +130,12 @@ def bare_venv(tmp_path):
 
 
 def put_our_files(site_packages):
-    """Copy the installed package and its .pth, as pip laid them out here."""
+    """Copy the installed package, start-up module and .pth, as pip laid them out here."""
     shutil.copytree(os.path.dirname(taskgroup_patch.__file__),
                     os.path.join(site_packages, "taskgroup_patch"),
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(os.path.join(PURELIB, "taskgroup_patch.pth"), site_packages)
+    for name in ("taskgroup_patch.pth", STARTUP + ".py"):
+        shutil.copy(os.path.join(PURELIB, name), site_packages)
 
 
 # -- 1. laziness ---------------------------------------------------------------
@@ -146,13 +149,14 @@ def test_bare_start_imports_none_of_asyncio_wrapt_exceptiongroup(switch):
 
 
 @pytest.mark.parametrize("switch", [None, "0", "1"])
-def test_start_up_imports_the_hook_module_only_where_it_may_patch(switch):
+def test_start_up_imports_the_hook_module(switch):
     # Guards the laziness checks above: the .pth really ran in these children.
-    # On 3.11+ it imports nothing unless TASKGROUP_PATCH is set.
-    code = "import sys; print('taskgroup_patch' in sys.modules)"
-    expected = PATCHED or switch is not None
+    # It imports the start-up module everywhere (an import line without a
+    # condition costs site.py less to compile, twice per start in a venv);
+    # where it may not patch, that module arms nothing (tested below).
+    code = "import sys; print(%r in sys.modules)" % STARTUP
     result = run_python(code=code, env=clean_env(TASKGROUP_PATCH=switch))
-    assert result.stdout == "%s\n" % expected
+    assert (result.stdout, result.stderr) == ("True\n", "")
 
 
 def test_importing_the_package_and_hook_stays_lazy():
@@ -176,7 +180,7 @@ def test_start_up_adds_only_the_hook_modules(tmp_path, switch):
     result = run_python(code=code, python=python, env=env)
     assert result.stderr == ""
     after = set(json.loads(result.stdout))
-    assert after - before == ({"taskgroup_patch"} if PATCHED or switch else set())
+    assert after - before == {STARTUP}
 
 
 @pytest.mark.parametrize("switch, armed", [(None, PATCHED), ("1", True), ("0", False),
@@ -324,7 +328,7 @@ def test_no_site_mode_does_not_patch(switch):
     import sys
     import asyncio
     tg = getattr(asyncio, "TaskGroup", None)
-    print(tg and tg.__module__, any(m.startswith("taskgroup_patch") for m in sys.modules))
+    print(tg and tg.__module__, any("taskgroup_patch" in m for m in sys.modules))
     """
     result = run_python("-S", code=code, env=clean_env(TASKGROUP_PATCH=switch))
     assert (result.stdout, result.stderr) == ("%s False\n" % expected_taskgroup(False), "")
@@ -364,7 +368,7 @@ def test_pth_line_executed_twice_arms_one_finder_and_patches_once():
     exec(line)
     site.addsitedir(site_packages)
     site.addsitedir(site_packages)
-    armed = sum(type(f).__name__ == "_ImportHook" for f in sys.meta_path)
+    armed = sum(f is sys.modules["_taskgroup_patch_startup"] for f in sys.meta_path)
     import asyncio
     from taskgroup_patch import _patch
     changes = [(id(owner), name) for owner, name, _ in _patch._changes]
@@ -483,8 +487,8 @@ def test_finder_raising_inside_the_hook_does_not_fail_import_asyncio(tmp_path, e
         f.write("import raises_once\n")
     code = """
     import sys
-    names = [type(f).__name__ for f in sys.meta_path]
-    assert names.index("_ImportHook") < names.index("RaisesOnce"), names
+    names = [getattr(f, "__name__", None) or type(f).__name__ for f in sys.meta_path]
+    assert names.index("_taskgroup_patch_startup") < names.index("RaisesOnce"), names
     import asyncio
     import raises_once, taskgroup_patch
     print(raises_once.RaisesOnce.raised, taskgroup_patch.installed(),
@@ -563,7 +567,7 @@ print(errors, len(seen), sorted(set(seen)), len(changes) > 0)
 
 @pytest.mark.parametrize("switch, patched", [(None, PATCHED), ("1", True)])
 def test_threads_importing_asyncio_at_once_patch_it_exactly_once(switch, patched):
-    task_module = "taskgroup_patch.tasks" if patched and not NATIVE else "_asyncio"
+    task_module = "taskgroup_patch.backport.tasks" if patched and not NATIVE else "_asyncio"
     for _ in range(3):
         result = run_python(code=THREADS, env=clean_env(TASKGROUP_PATCH=switch),
                             timeout=TIMEOUT)

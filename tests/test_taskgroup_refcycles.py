@@ -13,7 +13,7 @@ from _asynciohelpers import PATCHED, no_asyncio_errors  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     not PATCHED and sys.version_info < (3, 14)
-    and asyncio.TaskGroup.__module__ != "taskgroup_patch.taskgroups",
+    and asyncio.TaskGroup.__module__ != "taskgroup_patch.backport.taskgroups",
     reason="3.14 broke these cycles (or TASKGROUP_PATCH=1)")
 
 

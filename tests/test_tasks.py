@@ -636,7 +636,7 @@ def test_nested_timeouts_inside_a_foreign_task():
 
 newer_create_task_skip = pytest.mark.skipif(
     sys.version_info[:2] in ((3, 11), (3, 12), (3, 13))
-    and asyncio.create_task.__module__ != "taskgroup_patch.tasks",
+    and asyncio.create_task.__module__ != "taskgroup_patch.backport.tasks",
     reason="create_task() passes any keyword on since 3.14 (or TASKGROUP_PATCH=1)")
 
 CREATE_TASK_WAYS = ["loop.create_task", "asyncio.create_task", "TaskGroup.create_task"]

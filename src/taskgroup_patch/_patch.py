@@ -1,5 +1,8 @@
 """The one place that knows what taskgroup_patch puts where.
 
+``imported(module)`` is what the start-up hook calls right after a module it
+watches is first imported (ON_IMPORT says what each gets).
+
 ``install()`` replaces or adds names in asyncio (and in builtins and
 concurrent.futures where 3.11 changed them), records every change, and rolls
 all of them back if any step fails, so asyncio is either fully patched or
@@ -15,6 +18,28 @@ _lock = threading.Lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
+
+# Watched module -> what to do once it is imported: "module:function" of this
+# package, called with the module.  On 3.11+ only asyncio is watched.  The
+# start-up module's WATCHED names these same modules (without importing this).
+ON_IMPORT = {
+    "asyncio": "taskgroup_patch._patch:_install_on_import",
+    "anyio._backends._asyncio": "taskgroup_patch.adapters:adapt",
+    "async_timeout": "taskgroup_patch.adapters:adapt",
+    "aiohttp.helpers": "taskgroup_patch.adapters:adapt",
+    "_pytest.assertion.rewrite": "taskgroup_patch.adapters.pytest:adapt",
+}
+
+
+def imported(module):
+    """Do what ON_IMPORT says for *module*, which was just imported."""
+    where, _, function = ON_IMPORT[module.__name__].partition(":")
+    __import__(where)
+    getattr(sys.modules[where], function)(module)
+
+
+def _install_on_import(asyncio):
+    install()
 
 
 def install():
@@ -38,7 +63,7 @@ def install():
 
 
 def installed():
-    """Return {"asyncio.TaskGroup": "taskgroup_patch.taskgroups.TaskGroup", ...}."""
+    """Return {"asyncio.TaskGroup": "taskgroup_patch.backport.taskgroups.TaskGroup", ...}."""
     with _lock:
         return {_target(owner, name): _dotted(_get(owner, name)) for owner, name, _ in _changes}
 
@@ -58,7 +83,7 @@ def _install_backport():
 
     import exceptiongroup
 
-    from taskgroup_patch import locks, tasks, timeouts
+    from taskgroup_patch.backport import locks, tasks, timeouts
 
     for name in ("BaseExceptionGroup", "ExceptionGroup"):
         if not hasattr(builtins, name):
@@ -92,7 +117,7 @@ def _install_newer_semantics():
     import asyncio
     import asyncio.runners
 
-    from taskgroup_patch import runners, taskgroups, timeouts
+    from taskgroup_patch.backport import runners, taskgroups, timeouts
 
     for module in (taskgroups, timeouts):
         _install_submodule(asyncio, module.__name__.rpartition(".")[2], module)
@@ -104,7 +129,7 @@ def _install_newer_semantics():
         # 3.14's create_task(coro, **kwargs), for the interpreter's own Task.
         import asyncio.base_events
 
-        from taskgroup_patch import tasks
+        from taskgroup_patch.backport import tasks
 
         _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
         _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)

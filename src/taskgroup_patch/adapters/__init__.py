@@ -1,13 +1,17 @@
-"""Libraries that take back their own cancellations only on Python 3.11+.
+"""Libraries and tools that need to know about the patch, adapted on import.
+
+Two kinds, each adapted right after its module's first import on 3.8-3.10
+(taskgroup_patch._patch.ON_IMPORT): tools that must read except*
+(taskgroup_patch.adapters.pytest), and, here, libraries that take back their
+own cancellations only on Python 3.11+.
 
 anyio, async-timeout and aiohttp cancel a task to enforce a deadline and
 then withdraw that request with ``Task.uncancel()``, but they decide by
 ``sys.version_info`` whether to, so on 3.8-3.10 they never would, and the
 patched task's ``cancelling()`` would stay raised.  Each module here knows
-one library's code shapes and makes its 3.11+ path run; the start-up hook
-calls adapt() right after the library module named in
-``taskgroup_patch._ADAPTED_MODULES`` is first executed.  Nothing here ever
-imports a library.
+one library's code shapes and makes its 3.11+ path run; adapt() gets the
+library's module named in ADAPTERS right after it is first executed.
+Nothing here ever imports a library.
 
 ``TASKGROUP_PATCH_ADAPT=0`` (or off/false/no) leaves every library as it is,
 while asyncio is still patched.  status() says what happened, for
@@ -18,13 +22,12 @@ import importlib
 import os
 import sys
 
-from taskgroup_patch._adapters._rederive import Unrecognised
+from taskgroup_patch.adapters._rederive import Unrecognised
 
 ENV_VAR = "TASKGROUP_PATCH_ADAPT"
 _OFF = ("0", "off", "false", "no")
 
-# Watched module -> (library, adapter module in this package).  The keys are
-# also taskgroup_patch._ADAPTED_MODULES, which must not import this module.
+# Watched module -> (library, adapter module in this package).
 ADAPTERS = {
     "anyio._backends._asyncio": ("anyio", "anyio"),
     "async_timeout": ("async-timeout", "async_timeout"),
@@ -51,7 +54,7 @@ def adapt(module) -> None:
         _outcomes[name] = "left alone: asyncio is not patched"
         return
     try:
-        adapter = importlib.import_module("taskgroup_patch._adapters." + ADAPTERS[name][1])
+        adapter = importlib.import_module("taskgroup_patch.adapters." + ADAPTERS[name][1])
         how = adapter.adapt(module)
     except Unrecognised as exc:
         _outcomes[name] = "left alone: layout not recognised (%s)" % exc

@@ -22,7 +22,7 @@ alone.
 import asyncio
 import sys
 
-from taskgroup_patch._adapters._rederive import (
+from taskgroup_patch.adapters._rederive import (
     Unrecognised, module_source, replace_methods_as_on_311, version_checks_in,
 )
 

@@ -95,12 +95,12 @@ else:
     # _ctask is imported on first use, not with asyncio: few programs ever
     # take back a cancel that is still pending, or ask for a task's context.
     def _withdraw_cancel(task):
-        from taskgroup_patch import _ctask
+        from taskgroup_patch.backport import _ctask
 
         _ctask.clear_must_cancel(task)
 
     def _task_context(task):
-        from taskgroup_patch import _ctask
+        from taskgroup_patch.backport import _ctask
 
         return _ctask.task_context(task)
 

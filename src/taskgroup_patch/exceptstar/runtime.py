@@ -1,4 +1,4 @@
-"""What code rewritten by _exceptstar_transform calls: PEP 654's except*.
+"""What code rewritten by exceptstar.transform calls: PEP 654's except*.
 
 A try statement with except* clauses is rewritten (on 3.8-3.10) into
 

@@ -12,7 +12,7 @@ import signal
 import threading
 from typing import Awaitable, Callable, Optional, TypeVar
 
-from taskgroup_patch import tasks
+from taskgroup_patch.backport import tasks
 
 __all__ = ("Runner", "run")
 

@@ -16,7 +16,7 @@ import ast
 import sys
 import types
 
-import taskgroup_patch
+from taskgroup_patch.exceptstar import loader
 
 __all__ = ["adapt"]
 
@@ -26,15 +26,13 @@ _transformed = set()
 
 def _tagged(pyc):
     """Where a test file's transformed code is cached: next to pytest's."""
-    from taskgroup_patch import _exceptstar
-    return pyc.with_name(pyc.name[:-len(".pyc")] + _exceptstar._CACHE_SUFFIX)
+    return pyc.with_name(pyc.name[:-len(".pyc")] + loader._CACHE_SUFFIX)
 
 
 def _parse(source, filename="<unknown>", mode="exec", **kwargs):
-    if kwargs or not taskgroup_patch._may_use_except_star(source):
+    if kwargs or not loader.may_use_except_star(source):
         return ast.parse(source, filename, mode, **kwargs)
-    from taskgroup_patch import _exceptstar
-    tree, transformed = _exceptstar._parse(source, filename, mode)
+    tree, transformed = loader._parse(source, filename, mode)
     if transformed:
         _transformed.add(str(filename))
     return tree
@@ -61,8 +59,7 @@ def adapt(rewrite):
         if code is None:
             code = read_pyc(source, _tagged(pyc), *args, **kwargs)
             if code is not None:
-                from taskgroup_patch import _exceptstar
-                _exceptstar._provide_builtins()
+                loader._provide_builtins()
         return code
 
     def _write_pyc(state, co, source_stat, pyc):

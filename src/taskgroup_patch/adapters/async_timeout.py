@@ -16,7 +16,7 @@ module as 3.11 would have (see _rederive), rebinding:
   ``TimeoutError`` (this release always raises ``TimeoutError`` then).
 """
 
-from taskgroup_patch._adapters._rederive import (
+from taskgroup_patch.adapters._rederive import (
     Unrecognised, module_source, run_branch_as_on_311, version_checks_in,
 )
 

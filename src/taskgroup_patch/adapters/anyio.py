@@ -26,7 +26,7 @@ patched task.
 
 import asyncio
 
-from taskgroup_patch._adapters._rederive import (
+from taskgroup_patch.adapters._rederive import (
     Unrecognised, module_source, replace_methods_as_on_311, version_checks_in,
 )
 

@@ -14,7 +14,7 @@ from typing import Optional, Type
 
 from exceptiongroup import ExceptionGroup
 
-from taskgroup_patch import tasks
+from taskgroup_patch.backport import tasks
 
 __all__ = ("Timeout", "timeout", "timeout_at")
 # wait_for is asyncio.tasks' name; it lives here because 3.12 rebuilt it on

@@ -3,7 +3,7 @@
 The running parser cannot read ``except*``, but it can read the same file
 with each such ``*`` replaced by a space: that keeps every line and column
 where it was.  The handlers found at those positions are then rewritten
-into ordinary code calling _exceptstar_runtime (its docstring shows the
+into ordinary code calling exceptstar.runtime (its docstring shows the
 shape), and the misuses 3.11+ rejects are rejected here with CPython 3.13's
 message and position.
 """
@@ -31,7 +31,7 @@ _LINE_BREAK = re.compile(_NEWLINE)
 _AFTER_STAR = re.compile(r"(?:[ \t\f]|\\" + _NEWLINE + r")*")
 
 _RUNTIME = "_exceptstar_runtime"
-_RUNTIME_MODULE = "taskgroup_patch._exceptstar_runtime"
+_RUNTIME_MODULE = "taskgroup_patch.exceptstar.runtime"
 _STATE = "_exceptstar_{}"
 
 _MIXED = "cannot have both 'except' and 'except*' on the same 'try'"

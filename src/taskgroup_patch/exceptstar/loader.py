@@ -9,8 +9,8 @@ The start-up module routes here only sources that may use except*:
   script can still be compiled and run as __main__;
 * compile(), for the code that compiles strings itself, when opted in.
 
-(pytest's test files go through taskgroup_patch._exceptstar_pytest.)
-taskgroup_patch._exceptstar_transform does the compiling.  Transformed code
+(pytest's test files go through taskgroup_patch.adapters.pytest.)
+taskgroup_patch.exceptstar.transform does the compiling.  Transformed code
 is cached in a file of its own next to the standard .pyc, never in the
 standard .pyc itself: a plain interpreter (after `pip uninstall`, or in
 another environment sharing __pycache__) must still read the source and
@@ -29,9 +29,9 @@ import _imp
 import taskgroup_patch
 
 __all__ = ["compile", "cached_code", "source_to_code", "run_main_script", "install_compile",
-           "status"]
+           "may_use_except_star", "COMPILE_VAR"]
 
-_COMPILE_VAR = "TASKGROUP_PATCH_COMPILE"
+COMPILE_VAR = "TASKGROUP_PATCH_COMPILE"
 _builtin_compile = builtins.compile
 
 # The cache file: this header, then the marshalled code.  The header holds
@@ -41,13 +41,24 @@ _HEADER_SIZE = len(_CACHE_MAGIC) + 8 + 8 + 8
 _CACHE_SUFFIX = ".taskgroup-patch.pyc"
 
 
+def may_use_except_star(source):
+    """Say whether *source* may use except*: never False when it does."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "surrogatepass")
+    elif not isinstance(source, (bytes, bytearray)):
+        return False  # an AST, or a buffer: compiled as given
+    # Without what may separate them (blanks, a backslash and a newline),
+    # except and * meet: one pass in C, false positives only.
+    return b"except*" in source.translate(None, b" \t\f\\\r\n")
+
+
 def _parse(source, filename, mode="exec"):
     """ast.parse() for source that may use except*: (tree, whether it did)."""
     # Imported only to compile: a module read from the cache does not need them.
     import ast
-    from taskgroup_patch import _exceptstar_transform
-    tree = _exceptstar_transform.parse(source, filename, mode)
-    runtime = _exceptstar_transform._RUNTIME_MODULE
+    from taskgroup_patch.exceptstar import transform
+    tree = transform.parse(source, filename, mode)
+    runtime = transform._RUNTIME_MODULE
     transformed = isinstance(tree.body, list) and any(
         isinstance(node, ast.Import) and node.names[0].name == runtime for node in tree.body)
     # Not for a false alarm (except* in a string): that source may be
@@ -83,7 +94,7 @@ def _build_key():
     """What transformed code depends on besides its source, as 8 bytes."""
     parts = [taskgroup_patch.__version__, _bootstrap_external.MAGIC_NUMBER]
     here = os.path.dirname(__file__)
-    for name in ("_exceptstar_transform.py", "_exceptstar_runtime.py"):
+    for name in ("transform.py", "runtime.py"):
         try:
             stat = os.stat(os.path.join(here, name))
         except OSError:
@@ -225,7 +236,7 @@ def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize
         flags |= _future_flags(sys._getframe(1))
     try:
         if (flags & 0x400 or not isinstance(source, (str, bytes, bytearray))  # ast.PyCF_ONLY_AST
-                or not taskgroup_patch._may_use_except_star(source)):
+                or not may_use_except_star(source)):
             return _builtin_compile(source, filename, mode, flags, True, optimize)
         return _compile(source, filename, mode, flags, optimize)[0]
     except SyntaxError as exc:
@@ -248,6 +259,10 @@ def run_main_script(exc_type, exc, tb):
     reported through sys.excepthook as then installed, and a normal end
     leaves with status 0 (SystemExit from an excepthook is honoured).
     """
+    # The interpreter's hook goes back first: exceptiongroup installs its own
+    # only if it finds that one when the script imports it.
+    if sys.excepthook is run_main_script:
+        sys.excepthook = sys.__excepthook__
     main = sys.modules.get("__main__")
     filename = getattr(main, "__file__", None)
     if not (isinstance(exc, SyntaxError) and tb is None and filename is not None
@@ -303,23 +318,3 @@ def _report(error):
         sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
         sys.stderr.write("\nOriginal exception was:\n")
         sys.__excepthook__(type(error), error, tb)
-
-
-def status() -> str:
-    """One line for `python -m taskgroup_patch --check`."""
-    if sys.version_info >= (3, 11):
-        return "except*: the interpreter's own (3.11+)"
-    loader = _bootstrap_external.SourceLoader
-    here = loader.__dict__.get("source_to_code") is taskgroup_patch._source_to_code
-    ways = "imported modules (python -m too), pytest's test files"
-    if taskgroup_patch._setting()[0]:
-        line = "except*: compiled in a plain run for %s, python script.py" % ways
-    elif here:
-        line = ("except*: not in a plain run (%s=%s); python -m taskgroup_patch and "
-                "install() compile it for %s, the runner's script"
-                % (taskgroup_patch._ENV_VAR, os.environ.get(taskgroup_patch._ENV_VAR), ways))
-    else:
-        return "except*: off in this process: the interpreter's SyntaxError"
-    if builtins.compile is compile:
-        return line + "; and compile() (%s=1)" % _COMPILE_VAR
-    return line + "; compile() only with %s=1" % _COMPILE_VAR

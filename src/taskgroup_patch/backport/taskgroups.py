@@ -10,7 +10,7 @@ from contextvars import Context
 
 from exceptiongroup import BaseExceptionGroup
 
-from taskgroup_patch import tasks
+from taskgroup_patch.backport import tasks
 
 __all__ = ("TaskGroup",)
 
