@@ -10,14 +10,17 @@ left as the interpreter made it.
 """
 
 import builtins
+import importlib
 import sys
 import threading
+from importlib.machinery import ModuleSpec
 
 _MISSING = object()
 _lock = threading.Lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
+_lazy = {}  # the LAZY names this interpreter's asyncio lacks, once installed
 
 # Watched module -> what to do once it is imported: "module:function" of this
 # package, called with the module.  On 3.11+ only asyncio is watched.  The
@@ -28,6 +31,21 @@ ON_IMPORT = {
     "async_timeout": "taskgroup_patch.adapters:adapt",
     "aiohttp.helpers": "taskgroup_patch.adapters:adapt",
     "_pytest.assertion.rewrite": "taskgroup_patch.adapters.pytest:adapt",
+}
+
+
+# asyncio names that only some programs use cost nothing until then: they are
+# added on first use, through a module __getattr__ (PEP 562).
+# Name -> the backport module that defines it.
+LAZY = {}
+
+# asyncio's submodules that the backport provides.  They are modules of the
+# import system, as the interpreter's own files are: `import asyncio.X`,
+# importlib.reload(), importlib.util.find_spec() and mock.patch() find them,
+# also after `del sys.modules["asyncio.X"]`.  Name -> the backport module it is.
+SUBMODULES = {
+    "asyncio.taskgroups": "taskgroup_patch.backport.taskgroups",
+    "asyncio.timeouts": "taskgroup_patch.backport.timeouts",
 }
 
 
@@ -63,9 +81,19 @@ def install():
 
 
 def installed():
-    """Return {"asyncio.TaskGroup": "taskgroup_patch.backport.taskgroups.TaskGroup", ...}."""
+    """Return {"asyncio.TaskGroup": "taskgroup_patch.backport.taskgroups.TaskGroup", ...}.
+
+    Names added on first use are listed from the start, with what they will be.
+    """
     with _lock:
-        return {_target(owner, name): _dotted(_get(owner, name)) for owner, name, _ in _changes}
+        changes = {_target(owner, name): _dotted(_get(owner, name))
+                   for owner, name, _ in _changes}
+        if _installed:
+            for name, where in _lazy.items():
+                changes.setdefault("asyncio." + name, where + "." + name)
+            for name, where in SUBMODULES.items():
+                changes.setdefault("sys.modules[%r]" % name, where)
+        return changes
 
 
 def _get(owner, name):
@@ -136,6 +164,59 @@ def _install_newer_semantics():
     _install_event_loop_name(asyncio)
     _extend_all(asyncio.runners, ("Runner",))
     _extend_all(asyncio, ("Runner",) + taskgroups.__all__ + timeouts.__all__)
+    _install_lazy_names(asyncio)
+
+
+def _install_lazy_names(asyncio):
+    # Only the names this interpreter's asyncio lacks.
+    _lazy.update((name, where) for name, where in LAZY.items() if name not in asyncio.__dict__)
+    _extend_all(asyncio, tuple(_lazy))
+    _set(asyncio, "__getattr__", _asyncio_getattr)
+    _set(asyncio, "__dir__", _asyncio_dir)
+    # Last: nothing of a failed install() may stay in sys.meta_path.
+    if _submodule_finder not in sys.meta_path:
+        sys.meta_path.insert(0, _submodule_finder)
+
+
+def _asyncio_getattr(name):
+    """asyncio.__getattr__: a LAZY name or a SUBMODULES module, on first use."""
+    asyncio = sys.modules["asyncio"]
+    where = _lazy.get(name)
+    if where is not None:
+        value = getattr(importlib.import_module(where), name)
+    elif "asyncio." + name in SUBMODULES:
+        value = importlib.import_module("asyncio." + name)
+    else:
+        raise AttributeError("module 'asyncio' has no attribute %r" % name)
+    # Later lookups find it as any other attribute.
+    asyncio.__dict__.setdefault(name, value)
+    return value
+
+
+def _asyncio_dir():
+    asyncio = sys.modules["asyncio"]
+    return sorted(set(asyncio.__dict__) | set(_lazy)
+                  | {name.rpartition(".")[2] for name in SUBMODULES})
+
+
+class _SubmoduleFinder:
+    """Finds the SUBMODULES for the import system: the backport module each is."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in SUBMODULES:
+            return None
+        return ModuleSpec(name, self, origin=SUBMODULES[name])
+
+    def create_module(self, spec):
+        # The module keeps its own name and spec (the import system does not
+        # override them), so tracebacks and importlib.reload() stay truthful.
+        return importlib.import_module(SUBMODULES[spec.name])
+
+    def exec_module(self, module):
+        pass  # executed once, as the backport module
+
+
+_submodule_finder = _SubmoduleFinder()
 
 
 def _install_event_loop_name(asyncio):
@@ -189,6 +270,8 @@ def _extend_all(module, names):
 
 def _undo():
     _changed.clear()
+    _lazy.clear()
+    sys.meta_path = [f for f in sys.meta_path if f is not _submodule_finder]
     while _changes:
         owner, name, previous = _changes.pop()
         if isinstance(owner, dict):
