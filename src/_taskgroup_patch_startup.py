@@ -23,11 +23,16 @@ OFF = ("0", "off", "false", "no")
 
 # The modules taskgroup_patch._patch acts on right after their first import
 # (its ON_IMPORT): asyncio, and on 3.8-3.10 the libraries and tools it adapts.
+# GAINING: standard modules that gain names on 3.8-3.10 (its GAINED), each
+# given a module __getattr__ that asks the package for a missing name; the
+# package is imported only when a program looks one up.
 if sys.version_info >= (3, 11):
     WATCHED = ("asyncio",)
+    GAINING = ()
 else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
                "_pytest.assertion.rewrite")
+    GAINING = ()
 
 actions = {}  # watched module name -> function(module), until it is imported
 _loaders = {}  # watched module name -> its real loader, once found
@@ -84,6 +89,15 @@ def _on_import(module):
         _patch.imported(module)
     except BaseException as exc:
         warn("%s left unpatched: %s: %s" % (module.__name__, type(exc).__name__, exc))
+
+
+def _add_getattr(module):
+    """Give a GAINING module a __getattr__ for the names the package adds to it."""
+    if "__getattr__" not in module.__dict__:
+        def __getattr__(name):
+            from taskgroup_patch import _patch
+            return _patch.gained(module, name)
+        module.__getattr__ = __getattr__
 
 
 # The import hook.
@@ -152,6 +166,11 @@ def arm():
             _on_import(sys.modules[name])
         elif name not in actions:
             watch(name)
+    for name in GAINING:
+        if name in sys.modules:
+            _add_getattr(sys.modules[name])
+        elif name not in actions:
+            watch(name, _add_getattr)
     if sys.version_info < (3, 11):
         _arm_except_star()
 

@@ -648,3 +648,15 @@ def test_install_before_asyncio_is_imported_while_the_hook_is_armed(how):
     except subprocess.TimeoutExpired:
         pytest.fail("%s before `import asyncio` hung (deadlock in install())" % how)
     assert (result.stdout, result.stderr) == ("%s True\n" % OURS, "")
+
+
+def test_the_start_up_module_and_the_package_agree_on_what_is_watched():
+    # The start-up module may not import the package, so it keeps its own lists.
+    import _taskgroup_patch_startup as startup
+    from taskgroup_patch import _patch
+
+    if PATCHED:
+        assert set(startup.WATCHED) == set(_patch.ON_IMPORT)
+        assert set(startup.GAINING) == set(_patch.GAINED_FROM)
+    else:
+        assert (startup.WATCHED, startup.GAINING) == (("asyncio",), ())

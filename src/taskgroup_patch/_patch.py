@@ -49,6 +49,26 @@ SUBMODULES = {
 }
 
 
+# Standard modules that gain names on 3.8-3.10 (typing.Self, contextlib.aclosing...):
+# the start-up module's GAINING.  Each gets a module __getattr__ that calls
+# gained() for a name it lacks.  Module name -> the backport module that has
+# those names, and lists them in its GAINED.
+GAINED_FROM = {}
+
+
+def gained(module, name):
+    """Return *name* of the standard *module*, which lacks it; AttributeError if not ours."""
+    where = GAINED_FROM.get(module.__name__)
+    if where is not None:
+        backport = importlib.import_module(where)
+        if name in backport.GAINED:
+            value = getattr(backport, name)
+            # Later lookups find it as any other attribute.
+            module.__dict__.setdefault(name, value)
+            return value
+    raise AttributeError("module %r has no attribute %r" % (module.__name__, name))
+
+
 def imported(module):
     """Do what ON_IMPORT says for *module*, which was just imported."""
     where, _, function = ON_IMPORT[module.__name__].partition(":")
