@@ -419,7 +419,7 @@ import sys
 def tracer(frame, event, arg):
     if (event == "call" and frame.f_code.co_name == "_set"
             and frame.f_code.co_filename.endswith("_patch.py")
-            and frame.f_locals.get("name") == "Runner"):
+            and frame.f_locals.get("name") == "__getattr__"):
         sys.settrace(None)
         raise {exception}("landed half-way through the patch")
     return None

@@ -273,14 +273,14 @@ def _dependency_failure():
 
 
 def _summary(changes):
-    """The names replaced or added, by module; module objects and __all__ left out."""
+    """The names replaced or added, by module; modules and dunder names left out."""
     import textwrap
 
     names = {}
     for target in changes:
         owner, _, name = target.rpartition(".")
         module = sys.modules.get(owner)
-        if module is None or name == "__all__" or owner not in ("asyncio", "builtins"):
+        if module is None or name.startswith("__") or owner not in ("asyncio", "builtins"):
             continue
         if not isinstance(getattr(module, name, None), types.ModuleType):
             names.setdefault(owner, []).append(name)

@@ -20,7 +20,8 @@ _lock = threading.Lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
-_lazy = {}  # the LAZY names this interpreter's asyncio lacks, once installed
+_lazy = {}  # the LAZY entries in effect here, once installed
+_submodules = {}  # the SUBMODULES entries in effect here, once installed
 
 # Watched module -> what to do once it is imported: "module:function" of this
 # package, called with the module.  On 3.11+ only asyncio is watched.  The
@@ -34,18 +35,44 @@ ON_IMPORT = {
 }
 
 
-# asyncio names that only some programs use cost nothing until then: they are
-# added on first use, through a module __getattr__ (PEP 562).
-# Name -> the backport module that defines it.
-LAZY = {}
+# What the backport adds to asyncio and its submodules, on first use: the
+# modules that define them are imported only when a program looks a name up
+# (a module __getattr__, PEP 562), so what only some programs use costs the
+# others nothing.  "module.name" -> the backport module that defines it.
+# Added where the interpreter lacks the name; replacing its own only if
+# REPLACED lists it.
+_BACKPORT = "taskgroup_patch.backport."
+LAZY = {
+    "asyncio.TaskGroup": _BACKPORT + "taskgroups",
+    "asyncio.Timeout": _BACKPORT + "timeouts",
+    "asyncio.timeout": _BACKPORT + "timeouts",
+    "asyncio.timeout_at": _BACKPORT + "timeouts",
+    "asyncio.Runner": _BACKPORT + "runners",
+    "asyncio.runners.Runner": _BACKPORT + "runners",
+    "asyncio.run": _BACKPORT + "runners",
+    "asyncio.runners.run": _BACKPORT + "runners",
+    "asyncio.Barrier": _BACKPORT + "locks",
+    "asyncio.locks.Barrier": _BACKPORT + "locks",
+    "asyncio.BrokenBarrierError": _BACKPORT + "locks",
+    "asyncio.exceptions.BrokenBarrierError": _BACKPORT + "locks",
+}
 
 # asyncio's submodules that the backport provides.  They are modules of the
 # import system, as the interpreter's own files are: `import asyncio.X`,
 # importlib.reload(), importlib.util.find_spec() and mock.patch() find them,
-# also after `del sys.modules["asyncio.X"]`.  Name -> the backport module it is.
+# also after `del sys.modules["asyncio.X"]`.  Name -> the backport module it
+# is; added where the interpreter lacks it, replacing its own if REPLACED.
 SUBMODULES = {
-    "asyncio.taskgroups": "taskgroup_patch.backport.taskgroups",
-    "asyncio.timeouts": "taskgroup_patch.backport.timeouts",
+    "asyncio.taskgroups": _BACKPORT + "taskgroups",
+    "asyncio.timeouts": _BACKPORT + "timeouts",
+}
+
+# The LAZY names and SUBMODULES that replace the interpreter's own where it
+# has them (3.14's run(), Runner and TaskGroup; TASKGROUP_PATCH=1 on 3.11+).
+REPLACED = {
+    "asyncio.TaskGroup", "asyncio.Timeout", "asyncio.timeout", "asyncio.timeout_at",
+    "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run", "asyncio.runners.run",
+    "asyncio.taskgroups", "asyncio.timeouts",
 }
 
 
@@ -106,32 +133,29 @@ def installed():
     Names added on first use are listed from the start, with what they will be.
     """
     with _lock:
-        changes = {_target(owner, name): _dotted(_get(owner, name))
-                   for owner, name, _ in _changes}
-        if _installed:
-            for name, where in _lazy.items():
-                changes.setdefault("asyncio." + name, where + "." + name)
-            for name, where in SUBMODULES.items():
-                changes.setdefault("sys.modules[%r]" % name, where)
+        changes = {}
+        for owner, name, _ in _changes:
+            present = owner if isinstance(owner, dict) else owner.__dict__
+            if name in present:  # else removed, for LAZY or SUBMODULES: listed below
+                changes[_target(owner, name)] = _dotted(present[name])
+        for target, where in _lazy.items():
+            changes[target] = where + "." + target.rpartition(".")[2]
+        for name, where in _submodules.items():
+            changes["sys.modules[%r]" % name] = where
         return changes
-
-
-def _get(owner, name):
-    return owner[name] if isinstance(owner, dict) else getattr(owner, name)
 
 
 def _install_backport():
     import asyncio
     import asyncio.base_events
     import asyncio.exceptions
-    import asyncio.locks
     import asyncio.tasks
     import concurrent.futures
     import concurrent.futures._base
 
     import exceptiongroup
 
-    from taskgroup_patch.backport import locks, tasks, timeouts
+    from taskgroup_patch.backport import tasks, timeouts
 
     for name in ("BaseExceptionGroup", "ExceptionGroup"):
         if not hasattr(builtins, name):
@@ -149,30 +173,19 @@ def _install_backport():
     _set_everywhere("TimeoutError", builtins.TimeoutError,
                     asyncio, asyncio.exceptions, concurrent.futures)
     _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
-    _set_everywhere("BrokenBarrierError", locks.BrokenBarrierError,
-                    asyncio, asyncio.exceptions)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
-    _set_everywhere("Barrier", locks.Barrier, asyncio, asyncio.locks)
-    _extend_all(asyncio.exceptions, ("BrokenBarrierError",))
-    _extend_all(asyncio.locks, ("Barrier",))
-    _extend_all(asyncio, ("BrokenBarrierError", "Barrier"))
     _install_newer_semantics()
 
 
 def _install_newer_semantics():
     # Alone, for TASKGROUP_PATCH=1 on 3.11+: the interpreter's Task already
-    # counts cancellations there, so only these are ours.
+    # counts cancellations there, so only the REPLACED names are ours.
     import asyncio
-    import asyncio.runners
 
-    from taskgroup_patch.backport import runners, taskgroups, timeouts
+    # What the LAZY modules need: a broken dependency fails the patch here,
+    # which is rolled back, and not the program at its first use of a name.
+    import exceptiongroup  # noqa: F401
 
-    for module in (taskgroups, timeouts):
-        _install_submodule(asyncio, module.__name__.rpartition(".")[2], module)
-        for name in module.__all__:
-            _set(asyncio, name, getattr(module, name))
-    _set_everywhere("Runner", runners.Runner, asyncio, asyncio.runners)
-    _set_everywhere("run", runners.run, asyncio, asyncio.runners)
     if (3, 11) <= sys.version_info < (3, 14):
         # 3.14's create_task(coro, **kwargs), for the interpreter's own Task.
         import asyncio.base_events
@@ -182,55 +195,79 @@ def _install_newer_semantics():
         _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
         _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)
     _install_event_loop_name(asyncio)
-    _extend_all(asyncio.runners, ("Runner",))
-    _extend_all(asyncio, ("Runner",) + taskgroups.__all__ + timeouts.__all__)
-    _install_lazy_names(asyncio)
+    _install_lazy()
 
 
-def _install_lazy_names(asyncio):
-    # Only the names this interpreter's asyncio lacks.
-    _lazy.update((name, where) for name, where in LAZY.items() if name not in asyncio.__dict__)
-    _extend_all(asyncio, tuple(_lazy))
-    _set(asyncio, "__getattr__", _asyncio_getattr)
-    _set(asyncio, "__dir__", _asyncio_dir)
+def _install_lazy():
+    """Put LAZY and SUBMODULES in effect: each owner's __getattr__, __dir__, __all__."""
+    owners = {}
+    for target, where in LAZY.items():
+        owner_name, _, name = target.rpartition(".")
+        owner = sys.modules.get(owner_name) or importlib.import_module(owner_name)
+        if name in owner.__dict__:
+            if target not in REPLACED:
+                continue
+            _remove(owner, name)
+        _lazy[target] = where
+        owners[owner_name] = owner
+    for target, where in SUBMODULES.items():
+        package, _, name = target.rpartition(".")
+        if target in sys.modules:
+            if target not in REPLACED:
+                continue
+            _remove(sys.modules, target)
+            _remove(sys.modules[package], name)
+        _submodules[target] = where
+        owners[package] = sys.modules[package]
+    for owner_name, owner in owners.items():
+        names = tuple(target.rpartition(".")[2] for target in _lazy
+                      if target.rpartition(".")[0] == owner_name)
+        if hasattr(owner, "__all__"):
+            _extend_all(owner, names)
+        getattr_, dir_ = _lazy_attributes(owner_name)
+        _set(owner, "__getattr__", getattr_)
+        _set(owner, "__dir__", dir_)
     # Last: nothing of a failed install() may stay in sys.meta_path.
-    if _submodule_finder not in sys.meta_path:
+    if _submodules and _submodule_finder not in sys.meta_path:
         sys.meta_path.insert(0, _submodule_finder)
 
 
-def _asyncio_getattr(name):
-    """asyncio.__getattr__: a LAZY name or a SUBMODULES module, on first use."""
-    asyncio = sys.modules["asyncio"]
-    where = _lazy.get(name)
-    if where is not None:
-        value = getattr(importlib.import_module(where), name)
-    elif "asyncio." + name in SUBMODULES:
-        value = importlib.import_module("asyncio." + name)
-    else:
-        raise AttributeError("module 'asyncio' has no attribute %r" % name)
-    # Later lookups find it as any other attribute.
-    asyncio.__dict__.setdefault(name, value)
-    return value
+def _lazy_attributes(owner_name):
+    """The module __getattr__ and __dir__ that make *owner_name*'s lazy names appear."""
 
+    def __getattr__(name):
+        target = owner_name + "." + name
+        where = _lazy.get(target)
+        if where is not None:
+            value = getattr(importlib.import_module(where), name)
+        elif target in _submodules:
+            value = importlib.import_module(target)
+        else:
+            raise AttributeError("module %r has no attribute %r" % (owner_name, name))
+        # Later lookups find it as any other attribute.
+        return sys.modules[owner_name].__dict__.setdefault(name, value)
 
-def _asyncio_dir():
-    asyncio = sys.modules["asyncio"]
-    return sorted(set(asyncio.__dict__) | set(_lazy)
-                  | {name.rpartition(".")[2] for name in SUBMODULES})
+    def __dir__():
+        prefix = owner_name + "."
+        return sorted(set(sys.modules[owner_name].__dict__).union(
+            target[len(prefix):] for target in (*_lazy, *_submodules)
+            if target.startswith(prefix) and "." not in target[len(prefix):]))
+
+    return __getattr__, __dir__
 
 
 class _SubmoduleFinder:
     """Finds the SUBMODULES for the import system: the backport module each is."""
 
     def find_spec(self, name, path=None, target=None):
-        if name not in SUBMODULES:
+        if name not in _submodules:
             return None
-        return ModuleSpec(name, self, origin=SUBMODULES[name])
+        return ModuleSpec(name, self, origin=_submodules[name])
 
     def create_module(self, spec):
         # The module keeps its own name and spec (the import system does not
         # override them), so tracebacks and importlib.reload() stay truthful.
-        return importlib.import_module(SUBMODULES[spec.name])
+        return importlib.import_module(_submodules[spec.name])
 
     def exec_module(self, module):
         pass  # executed once, as the backport module
@@ -276,11 +313,13 @@ def _set_everywhere(name, value, *owners):
         _set(owner, name, value)
 
 
-def _install_submodule(package, name, module):
-    # `import asyncio.taskgroups` and `from asyncio import taskgroups` both
-    # find our module; it keeps its own __name__ so tracebacks stay truthful.
-    _set(sys.modules, package.__name__ + "." + name, module)
-    _set(package, name, module)
+def _remove(owner, name):
+    """Remove *name* from *owner* (a module, or sys.modules), logged as _set() logs."""
+    _set(owner, name, None)
+    if isinstance(owner, dict):
+        del owner[name]
+    else:
+        delattr(owner, name)
 
 
 def _extend_all(module, names):
@@ -291,6 +330,7 @@ def _extend_all(module, names):
 def _undo():
     _changed.clear()
     _lazy.clear()
+    _submodules.clear()
     sys.meta_path = [f for f in sys.meta_path if f is not _submodule_finder]
     while _changes:
         owner, name, previous = _changes.pop()
@@ -300,7 +340,8 @@ def _undo():
             else:
                 owner[name] = previous
         elif previous is _MISSING:
-            delattr(owner, name)
+            if name in owner.__dict__:
+                delattr(owner, name)
         else:
             setattr(owner, name, previous)
 
