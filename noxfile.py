@@ -4,6 +4,7 @@
     nox -s tests-3.9         # one interpreter
     nox -s bench             # benchmark figures (not a test)
     nox -s release-check     # build the sdist and wheel, twine check them
+    nox -s docs              # build the documentation (docs/), warnings as errors
 
 pyenv-installed interpreters are found without PYENV_VERSION: their bin
 folders are put on PATH here.  Any missing interpreter fails the run.
@@ -128,3 +129,12 @@ def difftest(session):
 def fuzz(session):
     """Long differential run: nox -s fuzz -- --programs 10000 --seed N."""
     _difftest(session, ["--programs", "10000", "--seed", "1", "--progress", "1000"])
+
+
+@nox.session(python="3.13")
+def docs(session):
+    """Build the documentation (docs/, MkDocs); any warning, a broken link or anchor too, fails."""
+    session.install("-r", str(ROOT / "docs" / "requirements.txt"))
+    # NO_MKDOCS_2_WARNING: the theme's banner about its successor, not about our pages.
+    session.run("python", "-m", "mkdocs", "build", "--strict", "--clean",
+                "--config-file", str(ROOT / "mkdocs.yml"), env={"NO_MKDOCS_2_WARNING": "1"})

@@ -1,9 +1,9 @@
 """Judge conformance summaries (../shared/conformance/run's summary.json).
 
 Each summary passes when its set ran in full and every test that did not pass
-is allowed below, for that set and that interpreter, with its reason (README,
-"Known differences").  An allowed test that now passes is reported, so that
-its entry can go; it does not fail the check.
+is allowed below, for that set and that interpreter, with its reason
+(docs/development/conformance.md).  An allowed test that now passes is
+reported, so that its entry can go; it does not fail the check.
 
     python3 .ci/check_conformance.py OUTDIR/summary.json [...]
     python3 .ci/check_conformance.py --list     # the allowed failures, with reasons
@@ -16,7 +16,7 @@ import sys
 # means the run broke off, or the set changed and this table must follow.
 TOTALS = {"3.13": 101, "3.15": 123, "tasks": 218, "except-star": 59}
 
-# The reasons, each once (README, "Known differences").
+# The reasons, each once (docs/differences.md, "Interpreter limits").
 GEN_THROW_CONTEXT = (
     "3.8's gen.throw() does not set __context__, so the CancelledError a timeout "
     "throws into an except/finally block does not record the exception being handled")

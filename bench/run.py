@@ -44,6 +44,7 @@ SIZES = {
     "startup_instructions": ({"seeds": 5}, {"seeds": 1}),
     "import_asyncio_instructions": ({"seeds": 5}, {"seeds": 1}),
     "exceptiongroup_instructions": ({"seeds": 5}, {"seeds": 1}),
+    "pth_floor_instructions": ({"seeds": 5}, {"seeds": 1}),
     "create_gather": ({"n": 100_000, "pairs": 11, "reps": 1, "warm": 1},
                       {"n": 10_000, "pairs": 3, "reps": 1, "warm": 1}),
     "cancel": ({"n": 10_000, "pairs": 21, "reps": 1, "warm": 1},
@@ -230,6 +231,31 @@ def mirror_venvs():
     return pythons
 
 
+def pth_floor_venv():
+    """Return the python of a third twin venv: the "without" twin plus a .pth that
+    imports an empty module, under our file names.
+
+    What any start-up hook costs before its module does anything (site.py reads
+    and executes the line, twice per start in a venv; the import system finds
+    and loads the module): the floor under startup_instructions.
+    """
+    without = os.path.dirname(os.path.dirname(mirror_venvs()[1]))
+    root, name = os.path.split(without)
+    venv = os.path.join(root, name.replace("without", "pth-floor", 1))
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--without-pip", venv],
+                       check=True, env=_clean_env())
+    floor, theirs = _site_packages(venv), _site_packages(without)
+    _empty(floor)
+    for entry in os.listdir(theirs):
+        if entry != "__pycache__":
+            os.symlink(os.readlink(os.path.join(theirs, entry)), os.path.join(floor, entry))
+    shutil.copy(os.path.join(_site_packages(sys.prefix), "taskgroup_patch.pth"), floor)
+    open(os.path.join(floor, "_taskgroup_patch_startup.py"), "w").close()
+    return python
+
+
 # --- figures
 
 FIGURES = []
@@ -349,6 +375,19 @@ def fig_exceptiongroup_instructions(size):
         "`python -c 'import asyncio'` in the same venv",
         without, without, "import asyncio, exceptiongroup", "import asyncio",
         goal=reference, native_goal=reference)
+
+
+@figure("pth_floor_instructions")
+def fig_pth_floor_instructions(size):
+    # The floor under startup_instructions (issue 22): a .pth line importing an
+    # empty module.  startup_instructions / this = the start-up module's own cost.
+    floor = pth_floor_venv()
+    reference = "reference: what any .pth importing a module costs"
+    _instructions(
+        "pth_floor_instructions", size,
+        "`python -c pass`, instructions (callgrind), a .pth importing an empty module",
+        "same interpreter, twin venv without taskgroup_patch",
+        floor, mirror_venvs()[1], "pass", goal=reference, native_goal=reference)
 
 
 def _paired_children(workload, size):

@@ -294,7 +294,8 @@ def test_sdist_holds_the_pth_and_the_build_config(sdist):
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     assert {"pyproject.toml", "README.md", "README.pypi.md", "LICENSE", "CHANGELOG.md",
             "src/taskgroup_patch.pth", "src/_taskgroup_patch_startup.py",
-            "src/taskgroup_patch/py.typed", "src/taskgroup_patch/__init__.py"} <= names
+            "src/taskgroup_patch/py.typed", "src/taskgroup_patch/__init__.py",
+            "mkdocs.yml", "docs/index.md", "docs/requirements.txt"} <= names
     assert not any(name.startswith((".nox", ".git/")) for name in names)
 
 

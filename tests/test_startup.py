@@ -8,6 +8,7 @@ says whether the interpreter is patched by default (3.8-3.10) or native
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,6 +181,29 @@ def test_start_up_adds_only_the_hook_modules(tmp_path, switch):
     result = run_python(code=code, python=python, env=env)
     assert result.stderr == ""
     after = set(json.loads(result.stdout))
+    assert after - before == {STARTUP}
+
+
+def imported_at_start(python, env):
+    """The modules `python -X importtime -c pass` reports importing."""
+    result = run_python("-X", "importtime", "-c", "pass", python=python, env=env)
+    assert result.returncode == 0, result.stderr
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines()
+            if re.match(r"import time:\s+\d+ \|", line)}
+
+
+@pytest.mark.parametrize("switch", [None, "1"])
+def test_importtime_of_a_bare_start_shows_only_the_start_up_module_of_ours(tmp_path, switch):
+    # Issue 22: what every interpreter start pays for is one module of ours, imported
+    # (not merely left in sys.modules); nothing of the package, no dependency.
+    python, site_packages = bare_venv(tmp_path)
+    with open(os.path.join(site_packages, "control.pth"), "w") as f:
+        f.write("# nothing to do\n")
+    env = clean_env(TASKGROUP_PATCH=switch)
+    before = imported_at_start(python, env)
+    put_our_files(site_packages)
+    after = imported_at_start(python, env)
+    assert "site" in before
     assert after - before == {STARTUP}
 
 
