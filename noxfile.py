@@ -3,6 +3,7 @@
     nox                      # every interpreter: patched 3.8-3.10, native 3.11-3.13
     nox -s tests-3.9         # one interpreter
     nox -s bench             # benchmark figures (not a test)
+    nox -s bench-except-star # except* support's costs (not a test)
     nox -s release-check     # build the sdist and wheel, twine check them
     nox -s docs              # build the documentation (docs/), warnings as errors
 
@@ -83,6 +84,14 @@ def bench(session):
     session.install(_wheel(session))
     session.install("-r", str(ROOT / "bench" / "requirements.txt"))
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
+@nox.session(name="bench-except-star", python=PATCHED)
+def bench_except_star(session):
+    """Print except* support's cost figures (JSON lines) for this interpreter."""
+    session.install(_wheel(session))
+    session.install("-r", str(ROOT / "bench" / "requirements.txt"))
+    session.run("python", str(ROOT / "bench" / "except_star.py"), *session.posargs)
 
 
 # Differential testing (issue 7): random asyncio programs on patched 3.8-3.10
