@@ -10,10 +10,12 @@ The C task of 3.8-3.10 exposes that flag only through the read-only getter
 a probe task, and write it with ctypes.  If the layout is not what we expect,
 nothing is written: the pending cancel is then delivered, as on 3.11/3.12.
 
-Reading the task's context (``Task.get_context()``, 3.12): the C task keeps
-the context it runs in as a struct member without a getter.  We find its
-offset once, on a probe task whose loop is handed that context by the
-task's first ``call_soon``, and read it with ctypes.
+Reading and setting the task's context (``Task.get_context()``, 3.12, and
+``Task(..., context=)``, 3.11): the C task keeps the context it runs in as a
+struct member without a getter, and fills it with a copy of the current
+context.  We find its offset once, on a probe task whose loop is handed that
+context by the task's first ``call_soon``, and read or replace it with
+ctypes, keeping the reference counts right.
 """
 
 import asyncio.futures
@@ -53,14 +55,53 @@ def clear_must_cancel(task):
 
 def task_context(task):
     """Return the contextvars.Context *task* runs in."""
-    global _context_offset
-    if _context_offset is None:
-        _context_offset = _find_context_offset()
-    if _context_offset < 0 or _CTask is None or not isinstance(task, _CTask):
+    if not knows_context_slot() or _CTask is None or not isinstance(task, _CTask):
         raise NotImplementedError("cannot read the context of %r" % (task,))
     import ctypes
 
     return ctypes.py_object.from_address(id(task) + _context_offset).value
+
+
+def knows_context_slot():
+    """Return True if the C task's context can be read and set here."""
+    global _context_offset
+    if _context_offset is None:
+        _context_offset = _find_context_offset()
+    return _context_offset >= 0
+
+
+def set_task_context(task, context, current):
+    """Make *task*, whose context is *current*, run in *context* instead.
+
+    *current* is the context the task's constructor gave it (its first
+    step's Handle holds it too): the slot is checked against it, and nothing
+    is written if it does not hold it.  Return True if the context is set.
+    """
+    if not knows_context_slot() or _CTask is None or not isinstance(task, _CTask):
+        return False
+    import ctypes
+
+    slot = ctypes.c_void_p.from_address(id(task) + _context_offset)
+    if slot.value != id(current):
+        return False
+    # The slot owns a reference: give it one to *context*, then drop the
+    # one it held (the caller's *current* keeps that object alive meanwhile).
+    _incref(context)
+    slot.value = id(context)
+    _decref(current)
+    return True
+
+
+def _incref(obj):
+    import ctypes
+
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+
+
+def _decref(obj):
+    import ctypes
+
+    ctypes.pythonapi.Py_DecRef(ctypes.py_object(obj))
 
 
 class _ProbeLoop:

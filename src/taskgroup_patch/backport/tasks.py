@@ -9,6 +9,17 @@ Tasks that asyncio did not make (a user's task factory returning a plain
 interpreter task, uvloop imported before the patch) cannot count outside
 cancels, but TaskGroup and timeout count their own requests for them through
 ``request_cancel``/``cancelling``/``uncancel`` below.
+
+``context=`` (3.11) and ``eager_start=`` (3.12) both start from one fact: the
+C task of 3.8-3.10 schedules its first step in its constructor, and on
+asyncio's own loops that step is then the last Handle of the loop's ready
+queue.  For ``context=`` the Handle and the task are handed the given
+Context in place of the copy the constructor made; for ``eager_start=`` the
+step is taken off the queue and run at once, with the creating task switched
+out of ``current_task()`` meanwhile, as 3.12's eager start does.  Loops that
+keep their queue out of reach (uvloop) start eager tasks lazily, as 3.12
+does for a loop that is not running, and run ``context=`` tasks through a
+small wrapper coroutine.
 """
 
 from __future__ import annotations
@@ -22,12 +33,21 @@ import collections.abc
 import sys
 import weakref
 
-__all__ = ("Task", "create_task", "ensure_future")
+__all__ = ("Task", "create_task", "ensure_future",
+           "create_eager_task_factory", "eager_task_factory")
 
 # The interpreter's own task type: the C one wherever _asyncio exists.
 _BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
 _iscoroutine = asyncio.coroutines.iscoroutine
 _get_running_loop = asyncio.events.get_running_loop
+_get_event_loop = asyncio.events.get_event_loop
+_current_tasks = asyncio.tasks._current_tasks
+_BaseEventLoop = asyncio.base_events.BaseEventLoop
+_base_call_soon = _BaseEventLoop.call_soon
+# What the interpreter's own task takes: context= since 3.11, eager_start= since 3.12.
+_NATIVE_CONTEXT = sys.version_info >= (3, 11)  # and cancel counting
+_NATIVE_EAGER = sys.version_info >= (3, 12)
+_CO_VARKEYWORDS = 0x08
 
 
 class _CoroutineInContext(collections.abc.Coroutine):
@@ -35,7 +55,9 @@ class _CoroutineInContext(collections.abc.Coroutine):
 
     The C task of 3.8-3.10 always runs its coroutine in a *copy* of the
     current context; ``Task(..., context=ctx)`` must run in ctx itself, so
-    that what the task sets there is visible afterwards.
+    that what the task sets there is visible afterwards.  Only for loops
+    whose ready queue is out of reach (see _first_step): elsewhere the task
+    is given the context itself, and no frame of ours shows in tracebacks.
     """
 
     __slots__ = ("coro", "context")
@@ -91,6 +113,13 @@ if _BaseTask is asyncio.tasks._PyTask:
 
     def _task_context(task):
         return task._context
+
+    def _knows_context_slot():
+        return True
+
+    def _set_task_context(task, context, current):
+        task._context = context
+        return True
 else:
     # _ctask is imported on first use, not with asyncio: few programs ever
     # take back a cancel that is still pending, or ask for a task's context.
@@ -104,6 +133,69 @@ else:
 
         return _ctask.task_context(task)
 
+    def _knows_context_slot():
+        from taskgroup_patch.backport import _ctask
+
+        return _ctask.knows_context_slot()
+
+    def _set_task_context(task, context, current):
+        from taskgroup_patch.backport import _ctask
+
+        return _ctask.set_task_context(task, context, current)
+
+
+def _first_step(loop, task):
+    """Return the Handle of *task*'s first step, or None if out of reach.
+
+    The task's constructor has just scheduled it: on asyncio's own loops it
+    is the last Handle of the ready queue.  Anything else (another loop, a
+    call_soon() of a subclass) is left alone.
+    """
+    if isinstance(loop, _BaseEventLoop) and type(loop).call_soon is _base_call_soon:
+        ready = loop._ready
+        if ready:
+            handle = ready[-1]
+            if getattr(handle._callback, "__self__", None) is task:
+                return handle
+    return None
+
+
+def _can_run_in_context(loop):
+    # Checked before the task exists: afterwards it is too late to wrap.
+    return (isinstance(loop, _BaseEventLoop) and type(loop).call_soon is _base_call_soon
+            and _knows_context_slot())
+
+
+def _run_in_context(task, loop, context):
+    handle = _first_step(loop, task)
+    if handle is None or not _set_task_context(task, context, handle._context):
+        # _can_run_in_context() said yes: the probe of the C task's layout
+        # and this task disagree, which must not pass unnoticed.
+        raise RuntimeError("cannot run %r in the given context" % (task,))
+    handle._context = context
+
+
+def _start_eagerly(task, loop):
+    """Run *task*'s first step now, as 3.12's eager start does.
+
+    Inside the step, current_task() is *task*: the creating task is switched
+    out meanwhile (the step itself enters and leaves *task*).
+    """
+    handle = _first_step(loop, task)
+    if handle is None:
+        return  # the loop will run it: a lazy start
+    loop._ready.pop()  # that handle: it runs here, never in the loop too
+    previous = _current_tasks.pop(loop, None)
+    try:
+        handle._context.run(handle._callback)
+    finally:
+        if previous is not None:
+            _current_tasks[loop] = previous
+    if task.done():
+        # As 3.13 (gh-122332): a task done in its eager step lets go of its
+        # coroutine; the C task keeps it, so get_coro() hides it.
+        task._coro_released = True
+
 
 # Called directly rather than through super(): cancel() is on the hot path
 # of every TaskGroup and timeout that cancels.
@@ -113,51 +205,79 @@ _cancel_task = _BaseTask.cancel
 class Task(_BaseTask, metaclass=_TaskType):
     """A coroutine wrapped in a Future that counts its cancellation requests."""
 
-    _num_cancels_requested = 0
+    _coro_released = False
 
-    def __init__(self, coro, *, loop=None, name=None, context=None):
-        if context is not None and _iscoroutine(coro):
-            coro = _CoroutineInContext(coro, context)
-        super().__init__(coro, loop=loop, name=name)
+    def __init__(self, coro, *, loop=None, name=None, context=None, eager_start=False):
+        if context is None:
+            super().__init__(coro, loop=loop, name=name)
+        elif _NATIVE_CONTEXT:
+            super().__init__(coro, loop=loop, name=name, context=context)
+        else:
+            if loop is None:
+                loop = _get_event_loop()  # what the interpreter's task would take
+            if _can_run_in_context(loop):
+                super().__init__(coro, loop=loop, name=name)
+                _run_in_context(self, loop, context)
+            else:
+                if _iscoroutine(coro):
+                    coro = _CoroutineInContext(coro, context)
+                super().__init__(coro, loop=loop, name=name)
+        if eager_start and self._loop.is_running():
+            _start_eagerly(self, self._loop)
 
-    # Even a finished task's cancel() goes to the interpreter's: that is
-    # what stops the "exception was never retrieved" log of a task nobody
-    # will await.
-    if sys.version_info >= (3, 9):
-        def cancel(self, msg=None):
-            """Request that the task be cancelled; count the request."""
-            if not self.done():
-                self._num_cancels_requested += 1
-            return _cancel_task(self, msg)
-    else:
-        def cancel(self, msg=None):
-            """Request that the task be cancelled; count the request.
+    # From 3.11 the interpreter's own task counts (this class then only adds
+    # eager_start=, on 3.11, and get_context()).
+    if not _NATIVE_CONTEXT:
+        _num_cancels_requested = 0
 
-            *msg* is accepted for 3.9+ compatibility; 3.8 cannot carry it.
+        # Even a finished task's cancel() goes to the interpreter's: that is
+        # what stops the "exception was never retrieved" log of a task nobody
+        # will await.
+        if sys.version_info >= (3, 9):
+            def cancel(self, msg=None):
+                """Request that the task be cancelled; count the request."""
+                if not self.done():
+                    self._num_cancels_requested += 1
+                return _cancel_task(self, msg)
+        else:
+            def cancel(self, msg=None):
+                """Request that the task be cancelled; count the request.
+
+                *msg* is accepted for 3.9+ compatibility; 3.8 cannot carry it.
+                """
+                if not self.done():
+                    self._num_cancels_requested += 1
+                return _cancel_task(self)
+
+        def cancelling(self):
+            """Return the number of pending cancellation requests."""
+            return self._num_cancels_requested
+
+        def uncancel(self):
+            """Take back one cancellation request; return how many remain.
+
+            When none remain, a cancel that has not reached the coroutine
+            yet is withdrawn.
             """
-            if not self.done():
-                self._num_cancels_requested += 1
-            return _cancel_task(self)
+            count = self._num_cancels_requested
+            if count > 0:
+                count -= 1
+                self._num_cancels_requested = count
+                if count == 0 and self._must_cancel:
+                    _withdraw_cancel(self)
+            return count
 
-    def cancelling(self):
-        """Return the number of pending cancellation requests."""
-        return self._num_cancels_requested
-
-    def uncancel(self):
-        """Take back one cancellation request; return how many remain.
-
-        When none remain, a cancel that has not reached the coroutine yet is
-        withdrawn.
-        """
-        count = self._num_cancels_requested
-        if count > 0:
-            count -= 1
-            self._num_cancels_requested = count
-            if count == 0 and self._must_cancel:
-                _withdraw_cancel(self)
-        return count
+        def _repr_info(self):
+            # The C task's repr() calls this method: say "cancelling" while
+            # cancel requests are pending, as 3.11+ does.
+            info = super()._repr_info()
+            if self._num_cancels_requested and not self.done():
+                info[0] = "cancelling"
+            return info
 
     def get_coro(self):
+        if self._coro_released:
+            return None
         coro = super().get_coro()
         if type(coro) is _CoroutineInContext:
             return coro.coro
@@ -169,14 +289,6 @@ class Task(_BaseTask, metaclass=_TaskType):
         if type(coro) is _CoroutineInContext:
             return coro.context
         return _task_context(self)
-
-    def _repr_info(self):
-        # The C task's repr() calls this method: say "cancelling" while
-        # cancel requests are pending, as 3.11+ does.
-        info = super()._repr_info()
-        if self._num_cancels_requested and not self.done():
-            info[0] = "cancelling"
-        return info
 
 
 def _set_task_name(task, name):
@@ -205,6 +317,8 @@ def _loop_create_task(self, coro, *, name=None, context=None, **kwargs):
     # while (backports.asyncio.runner, used by pytest-asyncio).
     task_class = asyncio.tasks.Task
     if context is not None or kwargs:
+        if "eager_start" in kwargs and task_class is _BaseTask and not _NATIVE_EAGER:
+            task_class = Task  # 3.11's own task lacks eager_start=
         task = task_class(coro, loop=self, name=name, context=context, **kwargs)
     elif task_class is Task:
         task = _new_task(Task)
@@ -217,9 +331,10 @@ def _loop_create_task(self, coro, *, name=None, context=None, **kwargs):
 
 
 def _factory_task(factory, loop, coro, name, context, kwargs):
-    if kwargs:
-        # Only a factory written for 3.14's (loop, coro, **kwargs) can take
-        # other keywords: hand it everything.
+    if kwargs or _takes_keywords(factory):
+        # A factory written for 3.14's (loop, coro, **kwargs), such as the
+        # eager ones, gets every keyword, so that an eager task has its name
+        # in its first step; only such a factory can take other keywords.
         if name is not None:
             kwargs["name"] = name
         if context is not None:
@@ -235,14 +350,23 @@ def _factory_task(factory, loop, coro, name, context, kwargs):
     return task
 
 
+def _takes_keywords(factory):
+    code = getattr(factory, "__code__", None)
+    return code is not None and bool(code.co_flags & _CO_VARKEYWORDS)
+
+
 def create_task(coro, *, name=None, context=None, **kwargs):
     """Schedule the execution of a coroutine object; return a Task."""
     loop = _get_running_loop()
     if context is not None or kwargs:
         return loop_create_task(loop, coro, name, context, kwargs)
+    if name is None:
+        return loop.create_task(coro)
+    if isinstance(loop, _BaseEventLoop):
+        # Through the loop, which hands the name to a task factory (3.14).
+        return loop.create_task(coro, name=name)
     task = loop.create_task(coro)
-    if name is not None:  # spares the common, unnamed task a call
-        _set_task_name(task, name)
+    _set_task_name(task, name)
     return task
 
 
@@ -263,6 +387,24 @@ def loop_create_task(loop, coro, name, context, kwargs):
     if factory is None:
         return Task(coro, loop=loop, name=name, context=context, **kwargs)
     return _factory_task(factory, loop, coro, name, context, kwargs)
+
+
+def create_eager_task_factory(custom_task_constructor):
+    """Return a task factory that starts each task eagerly (3.12).
+
+    *custom_task_constructor* is called as ``Task(coro, loop=loop,
+    eager_start=True, **kwargs)``; the task's first step then runs inside
+    ``create_task()`` while the loop runs, and a coroutine that finishes
+    without suspending is done on return, never scheduled.
+    ``create_task(coro, eager_start=False)`` still starts one lazily.
+    """
+    def factory(loop, coro, *, eager_start=True, **kwargs):
+        return custom_task_constructor(coro, loop=loop, eager_start=eager_start, **kwargs)
+
+    return factory
+
+
+eager_task_factory = create_eager_task_factory(Task)
 
 
 _stdlib_ensure_future = asyncio.tasks.ensure_future
