@@ -32,6 +32,7 @@ ON_IMPORT = {
     "async_timeout": "taskgroup_patch.adapters:adapt",
     "aiohttp.helpers": "taskgroup_patch.adapters:adapt",
     "_pytest.assertion.rewrite": "taskgroup_patch.adapters.pytest:adapt",
+    "unittest.async_case": "taskgroup_patch._patch:_install_async_case",
 }
 
 
@@ -55,6 +56,10 @@ LAZY = {
     "asyncio.locks.Barrier": _BACKPORT + "locks",
     "asyncio.BrokenBarrierError": _BACKPORT + "locks",
     "asyncio.exceptions.BrokenBarrierError": _BACKPORT + "locks",
+    "asyncio.create_eager_task_factory": _BACKPORT + "tasks",
+    "asyncio.tasks.create_eager_task_factory": _BACKPORT + "tasks",
+    "asyncio.eager_task_factory": _BACKPORT + "tasks",
+    "asyncio.tasks.eager_task_factory": _BACKPORT + "tasks",
 }
 
 # asyncio's submodules that the backport provides.  They are modules of the
@@ -125,6 +130,25 @@ def install():
             _undo()
             raise
         _installed = True
+    async_case = sys.modules.get("unittest.async_case")
+    if async_case is not None:
+        _install_async_case(async_case)
+
+
+def _install_async_case(async_case):
+    """unittest.IsolatedAsyncioTestCase as in 3.13 (runs right after its import)."""
+    if sys.version_info >= (3, 11) or not _installed:
+        return  # unittest needs the asyncio of 3.11 it is written for
+    cls = getattr(async_case, "IsolatedAsyncioTestCase", None)
+    if cls is None:
+        return  # still being imported: it imports asyncio first
+    from taskgroup_patch.backport import async_case as backport
+
+    with _lock:
+        if cls.__dict__.get("enterAsyncContext") is backport.enterAsyncContext:
+            return
+        for name, value in backport.METHODS.items():
+            _set(cls, name, value)
 
 
 def installed():
