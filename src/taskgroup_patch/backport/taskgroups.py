@@ -80,13 +80,24 @@ class TaskGroup:
         return self
 
     async def __aexit__(self, et, exc, tb) -> Optional[bool]:
+        # What we raise holds this frame and _aexit's in its traceback: no
+        # local may lead back to it (gh-124958), so the traceback goes now
+        # and the rest in the finally clauses.  Two frames, as in 3.12+:
+        # tracebacks and the call graph show __aexit__ and _aexit.
+        tb = None
+        try:
+            return await self._aexit(et, exc)
+        finally:
+            self._parent_task = None
+            self._on_task_done_callback = None
+            self._errors = None
+            self._base_error = None
+            exc = None
+
+    async def _aexit(self, et, exc):
         # Every exit path stays flat (no raise from inside an except block
         # that handles another exception): 3.8 can loop forever walking
-        # exception contexts otherwise (bpo-25782).  What we raise holds
-        # this frame in its traceback: no local may lead back to what we
-        # raise (gh-124958), so the traceback goes now and the rest in the
-        # finally clause below.
-        tb = None
+        # exception contexts otherwise (bpo-25782).
         self._exiting = True
         if exc is not None and _is_base_error(exc) and self._base_error is None:
             self._base_error = exc
@@ -150,10 +161,6 @@ class TaskGroup:
                     raise exc
                 raise BaseExceptionGroup("unhandled errors in a TaskGroup", self._errors) from None
         finally:
-            self._parent_task = None
-            self._on_task_done_callback = None
-            self._errors = None
-            self._base_error = None
             exc = propagate_cancellation = pending_cancellation = None
         # Whatever deserved to propagate was raised above.
         return True
