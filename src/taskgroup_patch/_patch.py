@@ -60,6 +60,15 @@ LAZY = {
     "asyncio.tasks.create_eager_task_factory": _BACKPORT + "tasks",
     "asyncio.eager_task_factory": _BACKPORT + "tasks",
     "asyncio.tasks.eager_task_factory": _BACKPORT + "tasks",
+    "asyncio.capture_call_graph": _BACKPORT + "graph",
+    "asyncio.format_call_graph": _BACKPORT + "graph",
+    "asyncio.print_call_graph": _BACKPORT + "graph",
+    "asyncio.FrameCallGraphEntry": _BACKPORT + "graph",
+    "asyncio.FutureCallGraph": _BACKPORT + "graph",
+    "asyncio.future_add_to_awaited_by": _BACKPORT + "graph",
+    "asyncio.futures.future_add_to_awaited_by": _BACKPORT + "graph",
+    "asyncio.future_discard_from_awaited_by": _BACKPORT + "graph",
+    "asyncio.futures.future_discard_from_awaited_by": _BACKPORT + "graph",
 }
 
 # asyncio's submodules that the backport provides.  They are modules of the
@@ -70,6 +79,7 @@ LAZY = {
 SUBMODULES = {
     "asyncio.taskgroups": _BACKPORT + "taskgroups",
     "asyncio.timeouts": _BACKPORT + "timeouts",
+    "asyncio.graph": _BACKPORT + "graph",
 }
 
 # The LAZY names and SUBMODULES that replace the interpreter's own where it

@@ -127,7 +127,8 @@ def _probe_task(loop):
         return None
     coro = _probe()
     try:
-        task = _CTask(coro, loop=loop)
+        # Named: an unnamed task would take a number from the "Task-N" names.
+        task = _CTask(coro, loop=loop, name="taskgroup_patch probe")
     except Exception:
         return None
     finally:
