@@ -23,6 +23,7 @@ garbage collector over the frames it prints.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import io
 import sys
@@ -231,6 +232,13 @@ def _done_callbacks(future):
 
 def _future_completed_by(callback):
     """The future one of asyncio's own done callbacks completes, or None."""
+    if isinstance(callback, functools.partial):
+        # The interpreter's own wait_for() (3.11's, under TASKGROUP_PATCH=1).
+        if (getattr(callback.func, "__name__", None) == "_release_waiter"
+                and getattr(callback.func, "__module__", None) == "asyncio.tasks"
+                and callback.args and _is_future(callback.args[0])):
+            return callback.args[0]
+        return None
     code = getattr(callback, "__code__", None)
     if (code is None or getattr(callback, "__module__", None) != "asyncio.tasks"
             or code.co_name not in _COMPLETERS or not callback.__closure__):
