@@ -8,7 +8,7 @@ import unittest
 
 import pytest
 
-from _asynciohelpers import PATCHED
+from _asynciohelpers import PATCHED, no_asyncio_errors  # noqa: F401
 
 var = contextvars.ContextVar("var", default="unset")
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
-import io
 import sys
 import types
 import weakref
