@@ -394,6 +394,62 @@ async def taskgroup_failure(impls, n, reps, warm, **_):
     return await interleave([(impl, make(impl)) for impl in impls], reps, warm)
 
 
+# --- eager tasks (3.12) and tasks given a context
+
+async def returns_at_once():
+    return None
+
+
+async def suspends_once():
+    await asyncio.sleep(0)
+
+
+async def _eager_against_lazy(impls, coroutine, n, reps, warm):
+    """n coroutines gathered, their tasks made by the eager factory or not."""
+    loop = asyncio.get_running_loop()
+    gather = asyncio.gather
+
+    def variant(factory):
+        async def run():
+            loop.set_task_factory(factory)
+            try:
+                t0 = pt()
+                await gather(*[coroutine() for _ in range(n)])
+                return pt() - t0
+            finally:
+                loop.set_task_factory(None)
+        return run
+
+    factories = {"eager": asyncio.eager_task_factory, "lazy": None}
+    return await interleave([(impl, variant(factories[impl])) for impl in impls], reps, warm)
+
+
+async def eager_gather(impls, n, reps, warm, **_):
+    """n coroutines that return without suspending, gathered."""
+    return await _eager_against_lazy(impls, returns_at_once, n, reps, warm)
+
+
+async def eager_suspend(impls, n, reps, warm, **_):
+    """n coroutines that suspend once, gathered."""
+    return await _eager_against_lazy(impls, suspends_once, n, reps, warm)
+
+
+async def context_steps(n, reps, warm, **_):
+    """n sleep(0) of the task asyncio.run() made, which runs in the runner's
+    context: on 3.8-3.10 patched, a task given context=."""
+    sleep = asyncio.sleep
+    out = []
+    for i in range(warm + reps):
+        gc.collect()
+        t0 = pt()
+        for _ in range(n):
+            await sleep(0)
+        dt = pt() - t0
+        if i >= warm:
+            out.append(dt)
+    return {"self": out}
+
+
 WORKLOADS = {
     "create_gather": create_gather,
     "cancel": cancel,
@@ -403,11 +459,17 @@ WORKLOADS = {
     "timeout_empty": timeout_empty,
     "timeout_fires": timeout_fires,
     "taskgroup_failure": taskgroup_failure,
+    "eager_gather": eager_gather,
+    "eager_suspend": eager_suspend,
+    "context_steps": context_steps,
 }
 
 
 def _about():
-    import taskgroup_patch
+    try:
+        import taskgroup_patch
+    except ImportError:  # a bare interpreter, measured for reference
+        taskgroup_patch = None
 
     versions = {}
     for name in ("taskgroup", "anyio", "async-timeout", "taskgroup-patch"):
@@ -419,7 +481,7 @@ def _about():
             versions[name] = None
     return {
         "task_type": "%s.%s" % (asyncio.Task.__module__, asyncio.Task.__qualname__),
-        "patched": bool(taskgroup_patch.installed()),
+        "patched": bool(taskgroup_patch and taskgroup_patch.installed()),
         "versions": versions,
     }
 

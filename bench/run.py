@@ -61,6 +61,12 @@ SIZES = {
                       {"m": 200, "reps": 5, "warm": 1, "delay": 1e-9}),
     "taskgroup_failure": ({"n": 10_000, "reps": 21, "warm": 2, "rounds": 3},
                           {"n": 1_000, "reps": 5, "warm": 1}),
+    "eager_gather": ({"n": 10_000, "reps": 21, "warm": 2, "rounds": 3},
+                     {"n": 1_000, "reps": 5, "warm": 1}),
+    "eager_suspend": ({"n": 10_000, "reps": 21, "warm": 2, "rounds": 3},
+                      {"n": 1_000, "reps": 5, "warm": 1}),
+    "context_steps": ({"n": 100_000, "pairs": 11, "reps": 1, "warm": 1},
+                      {"n": 10_000, "pairs": 3, "reps": 1, "warm": 1}),
 }
 
 
@@ -594,6 +600,98 @@ def fig_taskgroup_failure(size):
             unit="ms CPU", scale=1e3,
             goal="<= native 3.12's ratio (compared in bench/README.md)",
             native_goal="reference: 3.8-3.10 must be <= this ratio")
+
+
+def native_python(version):
+    """The pyenv-installed CPython *version* ("3.12"), newest patch level, or None."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    folder = os.path.join(root, "versions")
+    found = []
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
+        if name.startswith(version + ".") and name[len(version) + 1:].isdigit():
+            python = os.path.join(folder, name, "bin", "python")
+            if os.path.exists(python):
+                found.append((int(name[len(version) + 1:]), python))
+    return max(found)[1] if found else None
+
+
+def native_child(python, workload, params):
+    """Run bench/_child.py WORKLOAD with a bare interpreter (no venv, no package)."""
+    proc = subprocess.run([python, "-I", CHILD, workload, json.dumps(params)],
+                          env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    if proc.returncode != 0 or proc.stderr.strip():
+        raise SystemExit("bench child %s on %s failed (exit %s):\n%s%s"
+                         % (workload, python, proc.returncode, proc.stdout, proc.stderr))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _eager_figure(name, size, what, limit=None):
+    """Eager factory against none, in one child; native 3.12's ratio beside it.
+
+    Ours runs in a child with the package's default; a bare CPython 3.12
+    (pyenv) runs the same workload in alternate rounds, so that both ratios
+    see the same machine.
+    """
+    rounds = size.get("rounds", 1)
+    params = dict(size, reps=max(1, size["reps"] // rounds), impls=["eager", "lazy"])
+    params.pop("rounds", None)
+    reference = native_python("3.12")
+    ours = {"eager": [], "lazy": []}
+    theirs = {"eager": [], "lazy": []}
+    for _ in range(rounds):
+        result = child(name, params)
+        check_side(result, PATCHED, "eager")
+        for impl in ours:
+            ours[impl] += result[impl]
+        if reference is not None:
+            result = native_child(reference, name, params)
+            for impl in theirs:
+                theirs[impl] += result[impl]
+    their_ratio = (statistics.median(_ratios(theirs["eager"], theirs["lazy"]))
+                   if reference is not None else None)
+    if limit is None:
+        goal = "<= native 3.12's ratio (%s)" % _r(their_ratio)
+        met = their_ratio is not None and (
+            statistics.median(_ratios(ours["eager"], ours["lazy"])) <= their_ratio)
+    else:
+        goal, met = None, None
+    label = "asyncio (taskgroup_patch)" if PATCHED else "asyncio (native)"
+    emit(name, what=what % label, against="the same without a task factory, same child, "
+         "interleaved", values=ours["eager"], baseline=ours["lazy"], unit="ms CPU",
+         scale=1e3, limit=limit, goal=goal, met=met, extra={"impl": label},
+         native_goal="reference (native asyncio)")
+    if reference is not None:
+        their_label = "native CPython 3.12 (%s)" % reference
+        emit(name, what=what % their_label, against="the same without a task factory, "
+             "same child, interleaved", values=theirs["eager"], baseline=theirs["lazy"],
+             unit="ms CPU", scale=1e3, goal="reference", met=None,
+             extra={"impl": their_label, "comparison": True})
+
+
+@figure("eager_gather")
+def fig_eager_gather(size):
+    _eager_figure("eager_gather", size,
+                  "%d coroutines that return without suspending, gathered, with "
+                  "eager_task_factory: %%s" % size["n"])
+
+
+@figure("eager_suspend")
+def fig_eager_suspend(size):
+    _eager_figure("eager_suspend", size,
+                  "%d coroutines that suspend once (sleep(0)), gathered, with "
+                  "eager_task_factory: %%s" % size["n"], limit=1.05)
+
+
+@figure("context_steps")
+def fig_context_steps(size):
+    values, baseline, _, _ = _paired_children("context_steps", size)
+    emit("context_steps",
+         what="%d sleep(0) steps of the main task of asyncio.run() (a task given the "
+              "runner's context): %s" % (size["n"], _side_label()),
+         against=C_TASK + ", made by the interpreter's own asyncio.run()",
+         values=values, baseline=baseline, unit="ms CPU", scale=1e3, limit=1.05,
+         extra=_per_task(values, baseline, size["n"]))
 
 
 def main(argv=None):

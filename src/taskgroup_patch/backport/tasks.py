@@ -185,12 +185,13 @@ def _start_eagerly(task, loop):
     if handle is None:
         return  # the loop will run it: a lazy start
     loop._ready.pop()  # that handle: it runs here, never in the loop too
-    previous = _current_tasks.pop(loop, None)
+    current_tasks = _current_tasks
+    previous = current_tasks.pop(loop, None)
     try:
         handle._context.run(handle._callback)
     finally:
         if previous is not None:
-            _current_tasks[loop] = previous
+            current_tasks[loop] = previous
     if task.done():
         # As 3.13 (gh-122332): a task done in its eager step lets go of its
         # coroutine; the C task keeps it, so get_coro() hides it.
@@ -311,8 +312,18 @@ def _loop_create_task(self, coro, *, name=None, context=None, **kwargs):
     Task as they are (3.14); the Task raises TypeError for those it lacks.
     """
     self._check_closed()
-    if self._task_factory is not None:
-        return _factory_task(self._task_factory, self, coro, name, context, kwargs)
+    factory = self._task_factory
+    if factory is not None:
+        if (factory is eager_task_factory and context is None and not kwargs
+                and asyncio.tasks.Task is Task):
+            # What the eager factory would do, without its two Python calls:
+            # the common way to ask for eager tasks.
+            task = _new_task(Task)
+            _init_task(task, coro, loop=self, name=name)
+            if self.is_running():
+                _start_eagerly(task, self)
+            return task
+        return _factory_task(factory, self, coro, name, context, kwargs)
     # Looked up on each call, as CPython does: some runners swap it for a
     # while (backports.asyncio.runner, used by pytest-asyncio).
     task_class = asyncio.tasks.Task
