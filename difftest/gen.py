@@ -47,6 +47,13 @@ Statements (``k`` is the kind; bodies are lists of statements):
 ``"factory": true`` makes main() install a task factory written for 3.14,
 ``(loop, coro, **kwargs)``, that logs the keywords it is given (3.13 and the
 package give it context= only, and name the task themselves).
+``"eager": true`` makes main() install ``asyncio.eager_task_factory`` instead
+(3.12): every task created after it runs its first step inside create_task().
+A spawn with ``"eager": true`` outside any group is ``asyncio.Task(c<tid>(),
+loop=..., eager_start=True)`` (3.12; 3.13's create_task() does not pass it on,
+and 3.13.0's Task fails without loop=).  In an eager program a TaskGroup's
+children suspend first: the reference, 3.13.0, predates gh-128550 (3.13.2),
+which changed how a group hears of a child that finished eagerly.
 
 ``sched`` entries act from outside any coroutine of the program: ``via``
 "loop" is ``loop.call_at(at, ...)``, "task" a scheduler task that sleeps
@@ -61,7 +68,7 @@ from hypothesis import strategies as st
 
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
             "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel",
-            "group_ref", "context", "cancel_msg", "create_kw", "except_star")
+            "group_ref", "context", "cancel_msg", "create_kw", "except_star", "eager")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
 # Weighted by repetition: cancellations and timeouts are what this is about.
 CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
@@ -93,6 +100,7 @@ class _Ctx:
         self.next_tmid = 1
         self.nev = 2 if "events" in features else 0
         self.star_nesting = 0
+        self.eager = False  # the program installs the eager task factory
 
 
 def _msg(draw, ctx):
@@ -237,11 +245,22 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
                 s["ctx"] = draw(st.sampled_from([None, None, "copy", "shared"]))
             if "create_kw" in f and not in_tg and s["gid"] is None:
                 s["via"] = draw(st.sampled_from([None, "loop"]))
+            if "eager" in f and not in_tg and s["gid"] is None and draw(st.integers(0, 2)) == 0:
+                s["eager"] = True
         if k == "wait_for":
             s["d"] = draw(st.one_of(st.none(), st.integers(0, 5)))
         s["body"] = _task_body(draw, ctx, depth)
+        if k == "spawn" and (in_tg or s["gid"] is not None):
+            s["body"] = _group_child_body(ctx, s["body"])
         return s
     raise AssertionError(k)
+
+
+def _group_child_body(ctx, body):
+    """A TaskGroup child's body; in an eager program it suspends first (gh-128550)."""
+    if ctx.eager:
+        return [{"k": "sleep", "n": 0}] + body
+    return body
 
 
 def _naked(draw, ctx):
@@ -313,6 +332,7 @@ def programs(features=FEATURES):
     @st.composite
     def program(draw):
         ctx = _Ctx(features)
+        ctx.eager = "eager" in features and draw(st.integers(0, 3)) == 0
         main = []
         if "tg" in features and "spawn" in features and draw(st.booleans()):
             # Half the programs are built around a group of 2-4 children
@@ -325,7 +345,7 @@ def programs(features=FEATURES):
                 ctx.next_tid += 1
                 spawn = {"k": "spawn", "tid": tid, "gid": None, "ctx": None, "body": None}
                 body.append(spawn)
-                spawn["body"] = _task_body(draw, ctx, 0)
+                spawn["body"] = _group_child_body(ctx, _task_body(draw, ctx, 0))
             body += _body(draw, ctx, 1, in_tg=True, max_len=2)
             main.append({"k": "tg", "gid": gid, "body": body})
             if "except_star" in features and draw(st.integers(0, 2)) == 0:
@@ -347,7 +367,9 @@ def programs(features=FEATURES):
             if at is not None:
                 sched.append({"at": at, "do": "set", "ev": ev})
         program = {"nev": ctx.nev, "sched": sched, "main": main}
-        if "create_kw" in features and draw(st.integers(0, 3)) == 0:
+        if ctx.eager:
+            program["eager"] = True
+        elif "create_kw" in features and draw(st.integers(0, 3)) == 0:
             program["factory"] = True
         return program
 
@@ -471,12 +493,16 @@ class _Renderer:
                     maker = "G[%d].create_task" % s["gid"]
                 elif groups:
                     maker = "%s.create_task" % groups[-1]
+                elif s.get("eager"):
+                    maker = "asyncio.Task"
                 elif s.get("via") == "loop":
                     maker = "asyncio.get_running_loop().create_task"
                 else:
                     maker = "asyncio.create_task"
                 extra = {None: "", "copy": ", context=contextvars.copy_context()",
                          "shared": ", context=CX[0]"}[s.get("ctx")]
+                if s.get("eager") and not groups and s.get("gid") is None:
+                    extra += ", loop=asyncio.get_running_loop(), eager_start=True"
                 return [ind + "T[%d] = %s(%s(), name=%r%s)" % (tid, maker, c, c, extra)]
             if k == "shield":
                 return [ind + "T[%d] = asyncio.create_task(%s(), name=%r)" % (tid, c, c),
@@ -542,6 +568,8 @@ def render(program):
             "    log('c0', 'start')"]
     if program.get("factory"):
         out.append("    asyncio.get_running_loop().set_task_factory(task_factory)")
+    if program.get("eager"):
+        out.append("    asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)")
     for ev in range(program["nev"]):
         out.append("    EV[%d] = asyncio.Event()" % ev)
     if '"shared"' in dumps(program):

@@ -47,7 +47,6 @@ _base_call_soon = _BaseEventLoop.call_soon
 # What the interpreter's own task takes: context= since 3.11, eager_start= since 3.12.
 _NATIVE_CONTEXT = sys.version_info >= (3, 11)  # and cancel counting
 _NATIVE_EAGER = sys.version_info >= (3, 12)
-_CO_VARKEYWORDS = 0x08
 
 
 class _CoroutineInContext(collections.abc.Coroutine):
@@ -342,10 +341,11 @@ def _loop_create_task(self, coro, *, name=None, context=None, **kwargs):
 
 
 def _factory_task(factory, loop, coro, name, context, kwargs):
-    if kwargs or _takes_keywords(factory):
-        # A factory written for 3.14's (loop, coro, **kwargs), such as the
-        # eager ones, gets every keyword, so that an eager task has its name
-        # in its first step; only such a factory can take other keywords.
+    if kwargs or getattr(factory, "__code__", None) is _EAGER_FACTORY_CODE:
+        # Only a factory written for 3.14's (loop, coro, **kwargs) can take
+        # other keywords: hand it everything.  The eager factories are, and
+        # get the name too, so that an eager task has it in its first step
+        # (3.14); 3.13 names it afterwards.
         if name is not None:
             kwargs["name"] = name
         if context is not None:
@@ -359,11 +359,6 @@ def _factory_task(factory, loop, coro, name, context, kwargs):
         task = factory(loop, coro, context=context)
     _set_task_name(task, name)
     return task
-
-
-def _takes_keywords(factory):
-    code = getattr(factory, "__code__", None)
-    return code is not None and bool(code.co_flags & _CO_VARKEYWORDS)
 
 
 def create_task(coro, *, name=None, context=None, **kwargs):
@@ -416,6 +411,8 @@ def create_eager_task_factory(custom_task_constructor):
 
 
 eager_task_factory = create_eager_task_factory(Task)
+# Every factory create_eager_task_factory() makes runs this code.
+_EAGER_FACTORY_CODE = eager_task_factory.__code__
 
 
 _stdlib_ensure_future = asyncio.tasks.ensure_future
