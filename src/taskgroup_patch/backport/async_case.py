@@ -23,8 +23,9 @@ from unittest.async_case import IsolatedAsyncioTestCase
 # The interpreter's methods, which a class keeping the old machinery runs
 # (3.8's class has no debug() or __del__ of its own).
 _OLD = {name: IsolatedAsyncioTestCase.__dict__.get(name) for name in (
-    "__init__", "_setupAsyncioLoop", "run", "debug", "__del__", "_callSetUp",
-    "_callTestMethod", "_callTearDown", "_callCleanup", "_callAsync", "_callMaybeAsync")}
+    "__init__", "_setupAsyncioLoop", "_tearDownAsyncioLoop", "run", "debug", "__del__",
+    "_callSetUp", "_callTestMethod", "_callTearDown", "_callCleanup", "_callAsync",
+    "_callMaybeAsync")}
 
 
 def _keeps_old_machinery(case):
@@ -116,6 +117,15 @@ def _tearDownAsyncioRunner(self):
     runner.close()
 
 
+def _tearDownAsyncioLoop(self):
+    # The old private name, which code written for 3.8-3.10 (and their own
+    # tests) calls after debug(): it ends whichever machinery ran.
+    if self._asyncioRunner is not None:
+        self._tearDownAsyncioRunner()
+    else:
+        _OLD["_tearDownAsyncioLoop"](self)
+
+
 def run(self, result=None):
     if _keeps_old_machinery(self):
         return _OLD["run"](self, result)
@@ -154,6 +164,7 @@ METHODS = {
     "_callMaybeAsync": _callMaybeAsync,
     "_setupAsyncioRunner": _setupAsyncioRunner,
     "_tearDownAsyncioRunner": _tearDownAsyncioRunner,
+    "_tearDownAsyncioLoop": _tearDownAsyncioLoop,
     "run": run,
     "debug": debug,
     "__del__": __del__,
