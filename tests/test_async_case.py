@@ -250,3 +250,25 @@ def test_the_interpreters_class_itself_is_patched():
     assert unittest.IsolatedAsyncioTestCase is cls
     assert cls.loop_factory is None
     assert "enterAsyncContext" in vars(cls)
+
+
+@pytest.mark.skipif(not PATCHED, reason="_tearDownAsyncioLoop() is the private name of 3.8-3.10")
+def test_the_old_teardown_name_still_ends_a_test_run_by_debug():
+    # 3.8-3.10's own tests (and code written for them) call it after debug().
+    events = []
+
+    class Case(unittest.IsolatedAsyncioTestCase):
+        async def test_it(self):
+            self.addAsyncCleanup(self.cleanup)
+            raise ZeroDivisionError
+
+        async def cleanup(self):
+            events.append("cleanup")
+
+    case = Case("test_it")
+    with pytest.raises(ZeroDivisionError):
+        case.debug()
+    case.doCleanups()
+    case._tearDownAsyncioLoop()
+    assert events == ["cleanup"]
+    assert case._asyncioTestLoop is None
