@@ -277,19 +277,25 @@ def _summary(changes):
     import textwrap
 
     names = {}
+    on_first_use = 0
     for target in changes:
         owner, _, name = target.rpartition(".")
         module = sys.modules.get(owner)
         if module is None or name.startswith("__") or owner not in ("asyncio", "builtins"):
             continue
-        if not isinstance(getattr(module, name, None), types.ModuleType):
+        if name not in module.__dict__:
+            # Added on first use: counted, not listed (nor imported by looking).
+            on_first_use += 1
+        elif not isinstance(module.__dict__[name], types.ModuleType):
             names.setdefault(owner, []).append(name)
-    if not names:
+    if not names and not on_first_use:
         return ["nothing"]
     lines = []
     for owner, listed in names.items():
         lines += textwrap.wrap("%s: %s" % (owner, ", ".join(listed)), 76,
                                subsequent_indent="  ")
+    if on_first_use:
+        lines.append("asyncio, on first use: %d more names" % on_first_use)
     return lines
 
 
