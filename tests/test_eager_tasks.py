@@ -383,6 +383,28 @@ def test_gather_of_eager_tasks():
     assert run_eager(main) == [1, 2, 3]
 
 
+@pytest.mark.skipif(sys.version_info[:2] == (3, 11),
+                    reason="3.11's gather() waits a loop iteration for children already done")
+def test_gather_of_children_all_done_eagerly_is_done_on_return():
+    async def fails():
+        raise KeyError("eager")
+
+    async def main():
+        everything = asyncio.gather(returns(1), returns(2))
+        assert everything.done()
+        first_error = asyncio.gather(returns(1), fails())
+        assert first_error.done()
+        listed = asyncio.gather(fails(), returns(3), return_exceptions=True)
+        assert listed.done()
+        with pytest.raises(KeyError):
+            await first_error
+        results = await listed
+        assert isinstance(results[0], KeyError) and results[1] == 3
+        return await everything
+
+    assert run_eager(main) == [1, 2]
+
+
 # --- TaskGroup (gh-128550) ------------------------------------------------------
 
 def test_taskgroup_with_children_that_finish_eagerly():

@@ -198,6 +198,7 @@ def _install_backport():
     _set_everywhere("Task", tasks.Task, asyncio, asyncio.tasks)
     _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
     _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)
+    _set_everywhere("gather", tasks.gather, asyncio, asyncio.tasks)
     if sys.version_info < (3, 10):
         _set_everywhere("ensure_future", tasks.ensure_future, asyncio, asyncio.tasks)
 

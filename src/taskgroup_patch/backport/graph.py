@@ -47,11 +47,12 @@ _CO_GENERATOR_KINDS = 0x20 | 0x80 | 0x100 | 0x200
 _CO_ASYNC_GENERATOR = 0x200
 _CO_COROUTINE = 0x80
 
-# The done callbacks of asyncio.tasks that complete a future of their own
-# when a child is done (gather's, shield's, wait's): name -> that future's
-# variable in the callback's closure.
+# The done callbacks of asyncio.tasks (and of the package's gather()) that
+# complete a future of their own when a child is done (gather's, shield's,
+# wait's): name -> that future's variable in the callback's closure.
 _COMPLETERS = {"_done_callback": "outer", "_inner_done_callback": "outer",
-               "_on_completion": "waiter"}
+               "_on_completion": "waiter", "_child_done": "outer"}
+_COMPLETER_MODULES = ("asyncio.tasks", "taskgroup_patch.backport.tasks")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,7 +240,7 @@ def _future_completed_by(callback):
             return callback.args[0]
         return None
     code = getattr(callback, "__code__", None)
-    if (code is None or getattr(callback, "__module__", None) != "asyncio.tasks"
+    if (code is None or getattr(callback, "__module__", None) not in _COMPLETER_MODULES
             or code.co_name not in _COMPLETERS or not callback.__closure__):
         return None
     name = _COMPLETERS[code.co_name]

@@ -33,7 +33,7 @@ import collections.abc
 import sys
 import weakref
 
-__all__ = ("Task", "create_task", "ensure_future",
+__all__ = ("Task", "create_task", "ensure_future", "gather",
            "create_eager_task_factory", "eager_task_factory")
 
 # The interpreter's own task type: the C one wherever _asyncio exists.
@@ -443,6 +443,108 @@ def ensure_future(coro_or_future, *, loop=None):
                              "the one specified as the loop argument")
         return coro_or_future
     return _stdlib_ensure_future(coro_or_future, loop=loop)
+
+
+_stdlib_gather = asyncio.tasks.gather
+_GatheringFuture = asyncio.tasks._GatheringFuture
+_CancelledError = asyncio.exceptions.CancelledError
+
+if sys.version_info >= (3, 9):
+    def _cancelled_error(fut):
+        return fut._make_cancelled_error()
+
+    def _cancelled_result(fut):
+        # Only the message: the error is listed, not raised.
+        message = fut._cancel_message
+        return _CancelledError("" if message is None else message)
+else:
+    def _cancelled_error(fut):
+        return _CancelledError()  # 3.8 has no cancel messages
+
+    _cancelled_result = _cancelled_error
+
+
+def gather(*coros_or_futures, return_exceptions=False):
+    """Return a future aggregating results from the given coroutines/futures.
+
+    As in 3.12+: children that are already done when gather() is called (an
+    eager task factory finishes many tasks inside create_task()) are
+    counted at once, rather than through a callback the loop runs later;
+    if all of them are, the returned future is done on return.  Otherwise
+    the interpreter's gather(), whose docstring tells the rest.
+    """
+    if not coros_or_futures:
+        return _stdlib_gather(return_exceptions=return_exceptions)
+
+    def _child_done(child):
+        nonlocal finished
+        finished += 1
+        if outer is None or outer.done():
+            if not child.cancelled():
+                child.exception()  # retrieved: nobody will log it
+            return
+        if not return_exceptions:
+            if child.cancelled():
+                outer.set_exception(_cancelled_error(child))
+                return
+            error = child.exception()
+            if error is not None:
+                outer.set_exception(error)
+                return
+        if finished == len(futures_of):
+            results = []
+            for child in children:
+                if child.cancelled():
+                    results.append(_cancelled_result(child))
+                else:
+                    error = child.exception()
+                    results.append(child.result() if error is None else error)
+            if outer._cancel_requested:
+                # gather() itself was cancelled: that wins (bpo-32684).
+                outer.set_exception(_cancelled_error(child))
+            else:
+                outer.set_result(results)
+
+    ensure = asyncio.tasks.ensure_future
+    futures_of = {}  # each argument once -> its future
+    children = []
+    already_done = []
+    finished = 0
+    loop = None
+    outer = None
+    for arg in coros_or_futures:
+        child = futures_of.get(arg)
+        if child is None:
+            child = ensure(arg, loop=loop)
+            if loop is None:
+                loop = _get_loop(child)
+            if child is not arg:
+                # Made here for a coroutine: its caller cannot await it.
+                child._log_destroy_pending = False
+            futures_of[arg] = child
+            if child.done():
+                already_done.append(child)
+            else:
+                child.add_done_callback(_child_done)
+        children.append(child)
+    outer = _GatheringFuture(children, loop=loop)
+    for child in already_done:
+        _child_done(child)
+    return outer
+
+
+if sys.version_info < (3, 10):
+    _gather = gather
+
+    def gather(*coros_or_futures, loop=None, return_exceptions=False):  # noqa: F811
+        # 3.8 and 3.9 still take a loop (3.10 removed it): the interpreter's
+        # own gather() serves those calls, warnings and all.
+        if loop is not None:
+            return _stdlib_gather(*coros_or_futures, loop=loop,
+                                  return_exceptions=return_exceptions)
+        return _gather(*coros_or_futures, return_exceptions=return_exceptions)
+
+    gather.__doc__ = _gather.__doc__
 
 
 # Cancel counting that also works for tasks that cannot count themselves.
