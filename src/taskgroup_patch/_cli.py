@@ -277,26 +277,34 @@ def _summary(changes):
     import textwrap
 
     names = {}
-    on_first_use = 0
-    for target in changes:
+    for target, value in changes.items():
         owner, _, name = target.rpartition(".")
         module = sys.modules.get(owner)
         if module is None or name.startswith("__") or owner not in ("asyncio", "builtins"):
             continue
-        if name not in module.__dict__:
-            # Added on first use: counted, not listed (nor imported by looking).
-            on_first_use += 1
-        elif not isinstance(module.__dict__[name], types.ModuleType):
-            names.setdefault(owner, []).append(name)
-    if not names and not on_first_use:
+        # Names added on first use are counted by the module that gives them,
+        # and named unless it gives many (asyncio.graph's seven).
+        source = None if name in module.__dict__ else value.rpartition(".")[0]
+        if not isinstance(getattr(module, name, None), types.ModuleType):
+            names.setdefault(owner, []).append((name, source))
+    if not names:
         return ["nothing"]
     lines = []
     for owner, listed in names.items():
-        lines += textwrap.wrap("%s: %s" % (owner, ", ".join(listed)), 76,
+        sources = [source for _, source in listed]
+        shown = []
+        for name, source in listed:
+            count = sources.count(source) if source else 0
+            if count < _MANY:
+                shown.append(name)
+            elif "%d names of %s" % (count, source) not in shown:
+                shown.append("%d names of %s" % (count, source))
+        lines += textwrap.wrap("%s: %s" % (owner, ", ".join(shown)), 76,
                                subsequent_indent="  ")
-    if on_first_use:
-        lines.append("asyncio, on first use: %d more names" % on_first_use)
     return lines
+
+
+_MANY = 5
 
 
 def _exceptstar_status():
