@@ -57,18 +57,14 @@ LAZY = {
     "asyncio.BrokenBarrierError": _BACKPORT + "locks",
     "asyncio.exceptions.BrokenBarrierError": _BACKPORT + "locks",
     "asyncio.create_eager_task_factory": _BACKPORT + "tasks",
-    "asyncio.tasks.create_eager_task_factory": _BACKPORT + "tasks",
     "asyncio.eager_task_factory": _BACKPORT + "tasks",
-    "asyncio.tasks.eager_task_factory": _BACKPORT + "tasks",
     "asyncio.capture_call_graph": _BACKPORT + "graph",
     "asyncio.format_call_graph": _BACKPORT + "graph",
     "asyncio.print_call_graph": _BACKPORT + "graph",
     "asyncio.FrameCallGraphEntry": _BACKPORT + "graph",
     "asyncio.FutureCallGraph": _BACKPORT + "graph",
     "asyncio.future_add_to_awaited_by": _BACKPORT + "graph",
-    "asyncio.futures.future_add_to_awaited_by": _BACKPORT + "graph",
     "asyncio.future_discard_from_awaited_by": _BACKPORT + "graph",
-    "asyncio.futures.future_discard_from_awaited_by": _BACKPORT + "graph",
 }
 
 # asyncio's submodules that the backport provides.  They are modules of the
