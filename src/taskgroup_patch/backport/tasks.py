@@ -379,16 +379,17 @@ def create_task(coro, *, name=None, context=None, **kwargs):
 def loop_create_task(loop, coro, name, context, kwargs):
     """``loop.create_task(coro, name=name, context=context, **kwargs)`` on any loop.
 
-    Before 3.11 only asyncio's own loops (patched above) take context=;
-    for others, such as uvloop's, the task is made here, honouring the
-    loop's task factory as 3.11's create_task() does.
+    Before 3.11 only asyncio's own loops (patched above) take context=
+    and other keywords (eager_start=); for others, such as uvloop's, such
+    a task is made here, honouring the loop's task factory as 3.11's
+    create_task() does.
     """
     if sys.version_info >= (3, 11) or isinstance(loop, asyncio.base_events.BaseEventLoop):
         return loop.create_task(coro, name=name, context=context, **kwargs)
-    if context is None:
-        if name is not None:
-            kwargs["name"] = name
-        return loop.create_task(coro, **kwargs)
+    if context is None and not kwargs:
+        if name is None:
+            return loop.create_task(coro)
+        return loop.create_task(coro, name=name)
     factory = loop.get_task_factory()
     if factory is None:
         return Task(coro, loop=loop, name=name, context=context, **kwargs)
