@@ -18,6 +18,8 @@ _setupAsyncioLoop() keeps the old machinery, untouched.
 import asyncio
 import contextvars
 import inspect
+import sys
+import unittest
 from unittest.async_case import IsolatedAsyncioTestCase
 
 # The interpreter's methods, which a class keeping the old machinery runs
@@ -140,8 +142,27 @@ def debug(self):
     if _keeps_old_machinery(self) and _OLD["debug"] is not None:
         return _OLD["debug"](self)
     self._setupAsyncioRunner()
-    super(IsolatedAsyncioTestCase, self).debug()
+    if sys.version_info >= (3, 9):
+        super(IsolatedAsyncioTestCase, self).debug()
+    else:
+        _debug_through_the_hooks(self)
     self._tearDownAsyncioRunner()
+
+
+def _debug_through_the_hooks(case):
+    # 3.8's TestCase.debug() calls the test method itself, which never
+    # awaits a coroutine: run it as 3.9's does, through the _call* hooks.
+    method = getattr(case, case._testMethodName)
+    if (getattr(type(case), "__unittest_skip__", False)
+            or getattr(method, "__unittest_skip__", False)):
+        raise unittest.SkipTest(getattr(type(case), "__unittest_skip_why__", "")
+                                or getattr(method, "__unittest_skip_why__", ""))
+    case._callSetUp()
+    case._callTestMethod(method)
+    case._callTearDown()
+    while case._cleanups:
+        function, args, kwargs = case._cleanups.pop()
+        case._callCleanup(function, *args, **kwargs)
 
 
 def __del__(self):
