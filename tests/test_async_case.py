@@ -272,3 +272,32 @@ def test_the_old_teardown_name_still_ends_a_test_run_by_debug():
     case._tearDownAsyncioLoop()
     assert events == ["cleanup"]
     assert case._asyncioTestLoop is None
+
+
+@pytest.mark.skipif(not PATCHED, reason="the patch applies to 3.8-3.10")
+def test_install_patches_a_unittest_imported_before_it():
+    from conftest import clean_env, run_python
+
+    code = """
+        import unittest.async_case
+        assert not hasattr(unittest.IsolatedAsyncioTestCase, "enterAsyncContext")
+        import taskgroup_patch
+        taskgroup_patch.install()
+        assert hasattr(unittest.IsolatedAsyncioTestCase, "enterAsyncContext")
+        assert unittest.IsolatedAsyncioTestCase.loop_factory is None
+        print("ok")
+    """
+    result = run_python(code=code, env=clean_env(TASKGROUP_PATCH="0"))
+    assert (result.stdout, result.stderr) == ("ok\n", "")
+
+
+def test_a_program_that_never_imports_unittest_pays_nothing_for_it():
+    from conftest import run_python
+
+    code = """
+        import asyncio, sys
+        asyncio.run(asyncio.sleep(0))
+        print(sorted(m for m in sys.modules if "async_case" in m or m == "unittest"))
+    """
+    result = run_python(code=code)
+    assert (result.stdout, result.stderr) == ("[]\n", "")
