@@ -184,13 +184,12 @@ def _start_eagerly(task, loop):
     if handle is None:
         return  # the loop will run it: a lazy start
     loop._ready.pop()  # that handle: it runs here, never in the loop too
-    current_tasks = _current_tasks
-    previous = current_tasks.pop(loop, None)
+    previous = _current_tasks.pop(loop, None)
     try:
         handle._context.run(handle._callback)
     finally:
         if previous is not None:
-            current_tasks[loop] = previous
+            _current_tasks[loop] = previous
     if task.done():
         # As 3.13 (gh-122332): a task done in its eager step lets go of its
         # coroutine; the C task keeps it, so get_coro() hides it.
