@@ -31,7 +31,7 @@ if sys.version_info >= (3, 11):
     GAINING = ()
 else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
-               "_pytest.assertion.rewrite")
+               "_pytest.assertion.rewrite", "coverage.python", "coverage.execfile")
     GAINING = ()
 
 actions = {}  # watched module name -> function(module), until it is imported

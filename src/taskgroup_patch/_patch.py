@@ -32,6 +32,8 @@ ON_IMPORT = {
     "async_timeout": "taskgroup_patch.adapters:adapt",
     "aiohttp.helpers": "taskgroup_patch.adapters:adapt",
     "_pytest.assertion.rewrite": "taskgroup_patch.adapters.pytest:adapt",
+    "coverage.python": "taskgroup_patch.adapters.coverage:adapt",
+    "coverage.execfile": "taskgroup_patch.adapters.coverage:adapt",
 }
 
 

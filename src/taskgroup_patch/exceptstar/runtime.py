@@ -19,7 +19,8 @@ A try statement with except* clauses is rewritten (on 3.8-3.10) into
         if _exceptstar_1.reraise():
             raise
 
-so the state of one except* dispatch lives in one local name that the
+(on 3.10 the final check sits in both branches of the last clause's
+``if``, for the line numbers a tracer sees), so the state of one except* dispatch lives in one local name that the
 except clause itself deletes.  The methods follow what CPython 3.13 does
 in CHECK_EG_MATCH and PREP_RERAISE_STAR; the final bare ``raise`` happens
 in the user's frame, so no frame of this module is left in a traceback,
