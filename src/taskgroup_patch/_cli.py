@@ -25,6 +25,7 @@ import zipfile
 import _taskgroup_patch_startup as startup
 
 import taskgroup_patch
+from taskgroup_patch import _toplevel
 
 USAGE = """\
 usage: python -m taskgroup_patch [options] [--] script.py [args...]
@@ -335,18 +336,6 @@ def _library_status():
 
 # -- running a target --------------------------------------------------------------
 
-def _compiler():
-    """compile(), or the one that also accepts except* on 3.8-3.10 where it is available."""
-    if not NATIVE:
-        try:
-            from taskgroup_patch.exceptstar.loader import compile
-        except ImportError:
-            pass
-        else:
-            return compile
-    return builtins.compile
-
-
 def _set_path0(entry):
     # python puts the script's directory ('' for -c) first on sys.path, and
     # so did `python -m taskgroup_patch` with the current one -- except
@@ -358,6 +347,16 @@ def _set_path0(entry):
 def run_target(kind, target, args):
     os.environ[startup.ENV_VAR] = "1"
     taskgroup_patch.install()
+    if not NATIVE:
+        # What the target compiles reads except* too: the script a debugger,
+        # profiler or tracer runs (-m pdb/cProfile/profile/trace script.py),
+        # a zipapp's modules, doctest.
+        try:
+            from taskgroup_patch.exceptstar import loader
+        except ImportError:
+            pass
+        else:
+            loader.install_compile()
     if kind == "script" and not os.path.exists(target):
         raise UsageError("can't open file %r: No such file or directory" % target)
     # The target gets a __main__ module of its own that stays in sys.modules
@@ -367,7 +366,7 @@ def run_target(kind, target, args):
     if kind == "module":
         sys.argv[:] = [target] + args
         # What `python -m` itself calls; it also prints "No module named".
-        runpy._run_module_as_main(target, alter_argv=True)
+        _toplevel.call_at_top(runpy._run_module_as_main, target, True)
     elif kind == "code":
         sys.argv[:] = ["-c"] + args
         run_code(target)
@@ -379,7 +378,7 @@ def run_target(kind, target, args):
             sys.path.insert(0, target)
         else:
             sys.path[0] = target
-        runpy._run_module_as_main("__main__", alter_argv=False)
+        _toplevel.call_at_top(runpy._run_module_as_main, "__main__", False)
     else:
         sys.argv[:] = [target] + args
         run_script(target)
@@ -392,10 +391,10 @@ def run_code(source):
         import linecache
         lines = [line + "\n" for line in source.splitlines()]
         linecache.cache["<string>"] = (len(source), None, lines, "<string>")
-    code = _compiler()(source, "<string>", "exec", dont_inherit=True)
+    code = compile(source, "<string>", "exec", dont_inherit=True)
     main = sys.modules["__main__"]
     main.__loader__ = importlib.machinery.BuiltinImporter
-    exec(code, main.__dict__)
+    _toplevel.call_at_top(exec, code, main.__dict__)
 
 
 def run_script(path):
@@ -406,12 +405,12 @@ def run_script(path):
     if sys.version_info >= (3, 9) and not os.path.isabs(path):
         filename = os.path.join(os.getcwd(), path)
     with io.open_code(path) as f:
-        code = _compiler()(f.read(), filename, "exec", dont_inherit=True)
+        code = compile(f.read(), filename, "exec", dont_inherit=True)
     main = sys.modules["__main__"]
     main.__file__ = filename
     main.__cached__ = None
     main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
-    exec(code, main.__dict__)
+    _toplevel.call_at_top(exec, code, main.__dict__)
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep

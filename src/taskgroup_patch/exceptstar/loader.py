@@ -299,7 +299,9 @@ def run_main_script(exc_type, exc, tb):
     for name in ("last_type", "last_value", "last_traceback"):
         sys.__dict__.pop(name, None)
     try:
-        exec(code, main.__dict__)
+        # With no frame of ours under the script's, as the interpreter runs it.
+        from taskgroup_patch import _toplevel
+        _toplevel.call_at_top(exec, code, main.__dict__)
     except SystemExit:
         raise
     except BaseException as error:
@@ -314,7 +316,10 @@ def run_main_script(exc_type, exc, tb):
 
 def _report(error):
     """Report an error that ended the main script, as the interpreter does."""
-    tb = error.__traceback__.tb_next  # the script's own frames only
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith(
+            "taskgroup_patch."):
+        tb = tb.tb_next  # the script's own frames only
     error.__traceback__ = tb
     sys.last_type, sys.last_value, sys.last_traceback = type(error), error, tb
     if isinstance(error, KeyboardInterrupt):
