@@ -31,7 +31,8 @@ if sys.version_info >= (3, 11):
     GAINING = ()
 else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
-               "_pytest.assertion.rewrite", "coverage.python", "coverage.execfile")
+               "_pytest.assertion.rewrite", "coverage.python", "coverage.execfile",
+               "IPython.core.interactiveshell")
     GAINING = ()
 
 actions = {}  # watched module name -> function(module), until it is imported

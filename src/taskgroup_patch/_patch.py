@@ -34,6 +34,7 @@ ON_IMPORT = {
     "_pytest.assertion.rewrite": "taskgroup_patch.adapters.pytest:adapt",
     "coverage.python": "taskgroup_patch.adapters.coverage:adapt",
     "coverage.execfile": "taskgroup_patch.adapters.coverage:adapt",
+    "IPython.core.interactiveshell": "taskgroup_patch.adapters.ipython:adapt",
 }
 
 

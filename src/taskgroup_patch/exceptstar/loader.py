@@ -52,12 +52,12 @@ def may_use_except_star(source):
     return b"except*" in source.translate(None, b" \t\f\\\r\n")
 
 
-def _parse(source, filename, mode="exec"):
+def _parse(source, filename, mode="exec", flags=0):
     """ast.parse() for source that may use except*: (tree, whether it did)."""
     # Imported only to compile: a module read from the cache does not need them.
     import ast
     from taskgroup_patch.exceptstar import transform
-    tree = transform.parse(source, filename, mode)
+    tree = transform.parse(source, filename, mode, flags=flags)
     runtime = transform._RUNTIME_MODULE
     transformed = isinstance(tree.body, list) and any(
         isinstance(node, ast.Import) and node.names[0].name == runtime for node in tree.body)

@@ -16,7 +16,7 @@ import re
 import sys
 import tokenize
 
-__all__ = ["parse", "uses_except_star"]
+__all__ = ["parse", "uses_except_star", "blank_stars"]
 
 NATIVE = sys.version_info >= (3, 11)
 
@@ -48,6 +48,16 @@ def uses_except_star(source) -> bool:
         return "except" in source and _CANDIDATE.search(source) is not None
     source = bytes(source)
     return b"except" in source and _CANDIDATE_BYTES.search(source) is not None
+
+
+def blank_stars(text: str) -> str:
+    """*text* with the star of each possible except* read as a space.
+
+    Every position stays where it is.  For tools that only ask whether code
+    is complete (IPython, before it runs a cell): a star inside a string
+    may be blanked too, which changes no answer to that question.
+    """
+    return _CANDIDATE.sub(lambda m: m.group()[:-1] + " ", text)
 
 
 def parse(source, filename="<unknown>", mode="exec", *, flags=0, rewrite=True) -> ast.AST:
