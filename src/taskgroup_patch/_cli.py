@@ -4,12 +4,14 @@
     python -m taskgroup_patch [options] -m module [args...]
     python -m taskgroup_patch [options] -c code [args...]
     python -m taskgroup_patch --check [--verbose]
+    python -m taskgroup_patch --scan PATH...
 
 The target runs as ``python script.py`` / ``python -m module`` /
 ``python -c code`` would run it, with asyncio patched even if
 TASKGROUP_PATCH=0, and TASKGROUP_PATCH=1 is exported so that child
 interpreters are patched too.  ``--check`` says what a plain run of this
-interpreter patches, and why.
+interpreter patches, and why; ``--scan`` what code uses that this
+interpreter lacks and the package does not provide (taskgroup_patch._scan).
 """
 
 import builtins
@@ -32,6 +34,7 @@ usage: python -m taskgroup_patch [options] [--] script.py [args...]
        python -m taskgroup_patch [options] -m module [args...]
        python -m taskgroup_patch [options] -c code [args...]
        python -m taskgroup_patch --check [--verbose]
+       python -m taskgroup_patch --scan PATH...
 
 Run a Python 3.11-style asyncio program on this interpreter, with asyncio
 patched (TaskGroup, timeout, Runner, Task.uncancel, ExceptionGroup...),
@@ -48,6 +51,9 @@ options:
   -m module      run a library module as a script, like python -m
   --check        say what a plain run of this interpreter patches, and why
   -v, --verbose  with --check: also list every replacement
+  --scan PATH... report what the code under PATH uses that this Python lacks
+                 and the package does not provide (exit 1 if anything);
+                 needs vermin: pip install 'taskgroup-patch[scan]'
   -V, --version  print the version and exit
   -h, --help     print this help and exit
 
@@ -76,6 +82,12 @@ def parse(argv):
             return "help", None, [], False
         if arg in ("-V", "--version"):
             return "version", None, [], False
+        if arg == "--scan":
+            if check or verbose:
+                raise UsageError("--scan takes no other option")
+            if index + 1 >= len(argv):
+                raise UsageError("argument --scan: expected one or more files or folders")
+            return "scan", None, argv[index + 1:], False
         if arg == "--check":
             check = True
         elif arg in ("-v", "--verbose"):
@@ -454,6 +466,9 @@ def main(argv):
         return 0
     if kind == "check":
         return check(verbose)
+    if kind == "scan":
+        from taskgroup_patch import _scan
+        return _scan.main(args)
     try:
         run_target(kind, target, args)
     except UsageError as exc:

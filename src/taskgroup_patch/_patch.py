@@ -145,6 +145,10 @@ def installed():
             changes[target] = where + "." + target.rpartition(".")[2]
         for name, where in _submodules.items():
             changes["sys.modules[%r]" % name] = where
+        # sys.exception() (3.11), which the start-up module adds with except*.
+        exception = getattr(sys, "exception", None)
+        if _installed and getattr(exception, "__module__", None) == "_taskgroup_patch_startup":
+            changes["sys.exception"] = "_taskgroup_patch_startup._exception"
         return changes
 
 
