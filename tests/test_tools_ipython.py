@@ -2,7 +2,7 @@
 
 Real IPython, ipykernel and jupyter_client, the newest that install on this
 interpreter (IPython 8.12 on 3.8, 8.18 on 3.9, 8.39 on 3.10; ipykernel 6.29
-on 3.8, 7 on 3.9+), in a venv of their own with the wheel: they would bring
+on 3.8, 6.31 on 3.9, 7 on 3.10+), in a venv of their own with the wheel: they would bring
 a dozen packages into the suite's venv.  Making it costs about 30 s; each
 kernel start about 2 s.  The kernel listens on loopback TCP.
 
