@@ -23,16 +23,27 @@ OFF = ("0", "off", "false", "no")
 
 # The modules taskgroup_patch._patch acts on right after their first import
 # (its ON_IMPORT): asyncio, and on 3.8-3.10 the libraries and tools it adapts.
-# GAINING: standard modules that gain names on 3.8-3.10 (its GAINED), each
-# given a module __getattr__ that asks the package for a missing name; the
-# package is imported only when a program looks one up.
+# GAINING: standard modules that gain names on 3.8-3.10 (its GAINED_FROM),
+# each given a module __getattr__ and __dir__ that ask the package about a
+# name the module lacks; the package is imported only when a program looks
+# one up.
 if sys.version_info >= (3, 11):
     WATCHED = ("asyncio",)
     GAINING = ()
 else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
                "_pytest.assertion.rewrite")
-    GAINING = ()
+    GAINING = ("typing", "datetime", "enum")
+    if sys.version_info < (3, 9):
+        GAINING += ("functools",)  # functools.cache
+
+# Libraries that stand in for a GAINING module, and copies of them vendored
+# as pip._vendor.typing_extensions: they ask hasattr(typing, "X") to decide
+# whether to take X, and the rest of that version's typing machinery, from
+# the module, so they see it as the interpreter has it.
+STAND_INS = ("typing_extensions",)
+
+armed = False  # whether arm() ran: GAINING's names are provided from then on
 
 actions = {}  # watched module name -> function(module), until it is imported
 _loaders = {}  # watched module name -> its real loader, once found
@@ -92,12 +103,53 @@ def _on_import(module):
 
 
 def _add_getattr(module):
-    """Give a GAINING module a __getattr__ for the names the package adds to it."""
-    if "__getattr__" not in module.__dict__:
-        def __getattr__(name):
+    """Give a GAINING module a __getattr__ and __dir__ for the names the package adds."""
+    namespace = module.__dict__
+    if "__getattr__" in namespace:
+        return
+    # The names looked up so far.  Kept here, not in the module: the
+    # STAND_INS must go on seeing the module as the interpreter made it.
+    found = {}
+
+    def __getattr__(name):
+        # The package never adds an underscored name, and `from module import
+        # x` asks for __path__ each time: those stay as cheap as can be.
+        if name[:1] != "_" and not _asked_by_stand_in():
+            if name in found:
+                return found[name]
+            try:
+                from taskgroup_patch import _patch
+                value = found[name] = _patch.gained(module, name)
+                return value
+            except AttributeError:
+                raise
+            except Exception as exc:
+                # hasattr() must still answer, whatever is broken.
+                warn("%s.%s not provided: %s: %s" % (
+                    module.__name__, name, type(exc).__name__, exc))
+        raise AttributeError("module %r has no attribute %r" % (module.__name__, name))
+
+    def __dir__():
+        names = set(namespace)
+        try:
             from taskgroup_patch import _patch
-            return _patch.gained(module, name)
-        module.__getattr__ = __getattr__
+            names.update(_patch.gains(module.__name__))
+        except Exception as exc:
+            warn("%s's added names not listed: %s: %s" % (
+                module.__name__, type(exc).__name__, exc))
+        return sorted(names)
+
+    namespace["__getattr__"] = __getattr__
+    namespace["__dir__"] = __dir__
+
+
+def _asked_by_stand_in():
+    """Whether the code that looks a name up in a GAINING module is a STAND_INS library's."""
+    try:
+        asker = sys._getframe(2).f_globals.get("__name__") or ""  # past __getattr__
+    except ValueError:  # looked up from C, with no Python code under way
+        return False
+    return asker.rpartition(".")[2] in STAND_INS
 
 
 # The import hook.
@@ -161,6 +213,7 @@ def _disarm_if_done():
 
 def arm():
     """Act on the watched modules already imported, watch the others; idempotent."""
+    global armed
     for name in WATCHED:
         if name in sys.modules:
             _on_import(sys.modules[name])
@@ -171,6 +224,7 @@ def arm():
             _add_getattr(sys.modules[name])
         elif name not in actions:
             watch(name, _add_getattr)
+    armed = True
     if sys.version_info < (3, 11):
         _arm_except_star()
 
