@@ -176,8 +176,13 @@ def installed():
         if names:
             backport = _loaded(GAINED_FROM[module_name])
             source = getattr(backport, "SOURCE", None)
+            # Said without importing the source library, if there is one to import.
+            if source:
+                import importlib.util  # here: it imports contextlib and more
+
+                if importlib.util.find_spec(source) is None:
+                    continue
             for name in names:
-                # Said without importing the source library.
                 changes[module_name + "." + name] = (
                     source + "." + name if source else _dotted(getattr(backport, name)))
     return changes
