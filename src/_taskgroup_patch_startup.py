@@ -37,11 +37,11 @@ else:
     if sys.version_info < (3, 9):
         GAINING += ("functools",)  # functools.cache
 
-# Libraries that stand in for a GAINING module, and copies of them vendored
-# as pip._vendor.typing_extensions: they ask hasattr(typing, "X") to decide
-# whether to take X, and the rest of that version's typing machinery, from
-# the module, so they see it as the interpreter has it.
-STAND_INS = ("typing_extensions",)
+# GAINING module -> the libraries that stand in for it (and copies of them
+# vendored as pip._vendor.typing_extensions): they ask hasattr(typing, "X")
+# to decide whether to take X, and the rest of that version's typing
+# machinery, from the module, so they see it as the interpreter has it.
+STAND_INS = {"typing": ("typing_extensions",)}
 
 armed = False  # whether arm() ran: GAINING's names are provided from then on
 
@@ -107,26 +107,32 @@ def _add_getattr(module):
     namespace = module.__dict__
     if "__getattr__" in namespace:
         return
-    # The names looked up so far.  Kept here, not in the module: the
-    # STAND_INS must go on seeing the module as the interpreter made it.
+    stand_ins = STAND_INS.get(module.__name__, ())
+    # The names looked up so far, if the module has stand-ins: kept here, not
+    # in the module, which they must go on seeing as the interpreter made it.
     found = {}
 
     def __getattr__(name):
         # The package never adds an underscored name, and `from module import
         # x` asks for __path__ each time: those stay as cheap as can be.
-        if name[:1] != "_" and not _asked_by_stand_in():
+        if name[:1] != "_" and not (stand_ins and _asked_by(stand_ins)):
             if name in found:
                 return found[name]
             try:
                 from taskgroup_patch import _patch
-                value = found[name] = _patch.gained(module, name)
-                return value
+                value = _patch.gained(module, name)
             except AttributeError:
                 raise
             except Exception as exc:
                 # hasattr() must still answer, whatever is broken.
                 warn("%s.%s not provided: %s: %s" % (
                     module.__name__, name, type(exc).__name__, exc))
+            else:
+                if stand_ins:
+                    found[name] = value
+                else:
+                    namespace[name] = value  # later lookups are plain attribute reads
+                return value
         raise AttributeError("module %r has no attribute %r" % (module.__name__, name))
 
     def __dir__():
@@ -143,13 +149,13 @@ def _add_getattr(module):
     namespace["__dir__"] = __dir__
 
 
-def _asked_by_stand_in():
-    """Whether the code that looks a name up in a GAINING module is a STAND_INS library's."""
+def _asked_by(libraries):
+    """Whether the code that looks a name up in a GAINING module is one of *libraries*'."""
     try:
         asker = sys._getframe(2).f_globals.get("__name__") or ""  # past __getattr__
     except ValueError:  # looked up from C, with no Python code under way
         return False
-    return asker.rpartition(".")[2] in STAND_INS
+    return asker.rpartition(".")[2] in libraries
 
 
 # The import hook.
