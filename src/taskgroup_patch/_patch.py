@@ -17,8 +17,8 @@ from importlib.machinery import ModuleSpec
 
 _MISSING = object()
 # threading.Lock itself, without importing threading: a program's first
-# lookup of a gained name imports this module, and typing_extensions looks
-# typing's names up as it imports.
+# lookup of a name a standard module gains (enum.StrEnum...) imports this
+# module, which must then cost little.
 _lock = _thread.allocate_lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
