@@ -151,8 +151,10 @@ def test_wheel_metadata(wheel):
     assert metadata["Name"] == "taskgroup-patch"
     assert metadata["Version"] == taskgroup_patch.__version__
     assert metadata["Requires-Python"] == ">=3.8"
-    requires = [r.split(">")[0].split("=")[0].strip() for r in metadata.get_all("Requires-Dist")]
-    assert requires == ["exceptiongroup"]
+    requires = {r.split(">")[0].split("=")[0].strip(): r.partition(";")[2].strip()
+                for r in metadata.get_all("Requires-Dist")}
+    # typing_extensions provides typing's newer names below 3.11.
+    assert requires == {"exceptiongroup": "", "typing-extensions": "python_version < '3.11'"}
     assert metadata["Author"] == "taskgroup-patch contributors"
     classifiers = set(metadata.get_all("Classifier"))
     assert {"Programming Language :: Python :: 3.%d" % minor
