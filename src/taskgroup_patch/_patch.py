@@ -87,10 +87,10 @@ REPLACED = {
 # has none of its own: they are that library's, imported at the first lookup
 # (the start-up module's STAND_INS, which see the module as it is).
 GAINED_FROM = {
-    "typing": "taskgroup_patch.backport.typing",
-    "datetime": "taskgroup_patch.backport.datetime",
-    "enum": "taskgroup_patch.backport.enum",
-    "functools": "taskgroup_patch.backport.functools",
+    "typing": _BACKPORT + "typing",
+    "datetime": _BACKPORT + "datetime",
+    "enum": _BACKPORT + "enum",
+    "functools": _BACKPORT + "functools",
 }
 
 # The start-up module, whose GAINING modules are given their names once it is armed.
