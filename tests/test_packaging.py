@@ -153,11 +153,15 @@ def test_wheel_metadata(wheel):
     assert metadata["Requires-Python"] == ">=3.8"
     requires = {}
     for requirement in metadata.get_all("Requires-Dist"):
-        name = requirement.split(">")[0].split("=")[0].strip()
-        extra = requirement.partition("extra ==")[2].strip(" '\"") or None
-        requires.setdefault(extra, []).append(name)
-    # At run time exceptiongroup alone; vermin only for --scan, as an extra.
-    assert requires == {None: ["exceptiongroup"], "scan": ["vermin"]}
+        name = requirement.split(">")[0].split("=")[0].split(";")[0].strip()
+        marker = requirement.partition(";")[2].strip()
+        extra = marker.partition("extra ==")[2].strip(" '\"") or None
+        requires.setdefault(extra, {})[name] = None if extra else marker
+    # At run time exceptiongroup, and typing_extensions for typing's newer
+    # names below 3.11; vermin only for --scan, as an extra.
+    assert requires == {
+        None: {"exceptiongroup": "", "typing-extensions": "python_version < '3.11'"},
+        "scan": {"vermin": None}}
     assert metadata.get_all("Provides-Extra") == ["scan"]
     assert metadata["Author"] == "taskgroup-patch contributors"
     classifiers = set(metadata.get_all("Classifier"))

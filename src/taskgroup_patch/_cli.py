@@ -175,6 +175,9 @@ def check(verbose=False):
         print("asyncio: cannot be patched: %s" % failure)
         return 1
     changes = taskgroup_patch.installed()
+    # The names standard modules gain (typing.Self...) are said on a line of their own.
+    gained = [target for target in changes if target.partition(".")[0] in startup.GAINING]
+    replaced = len(changes) - len(gained)
     if runs and patch:
         # The Task replacement is named, by the asyncio module it stands for
         # (taskgroup_patch.tasks.Task; --verbose gives where it is defined):
@@ -183,15 +186,17 @@ def check(verbose=False):
         task = "asyncio.Task"
         if task in changes:
             short = changes[task].replace(".backport.", ".", 1)
-            count = "%s -> %s and %d more replacements" % (task, short, len(changes) - 1)
+            count = "%s -> %s and %d more replacements" % (task, short, replaced - 1)
         else:
-            count = "%d replacements" % len(changes)
+            count = "%d replacements" % replaced
         print("asyncio: patched in a plain run (%s; --verbose lists them):" % count)
     else:
         print("asyncio: nothing is replaced in a plain run; the runner and install() "
-              "replace (%d; --verbose lists them):" % len(changes))
+              "replace (%d; --verbose lists them):" % replaced)
     for line in _summary(changes):
         print("  " + line)
+    if gained:
+        print(_gained_status(gained, runs and patch))
     print(_exceptstar_status())
     print(*_library_status(), sep="\n  ")
     if verbose:
@@ -304,6 +309,19 @@ def _summary(changes):
         lines += textwrap.wrap("%s: %s" % (owner, ", ".join(listed)), 76,
                                subsequent_indent="  ")
     return lines
+
+
+def _gained_status(gained, plain):
+    """One line on the names standard modules gain, by module (--verbose lists them)."""
+    counts = {}
+    for target in gained:
+        module = target.partition(".")[0]
+        counts[module] = counts.get(module, 0) + 1
+    where = ", ".join("%s %d" % item for item in counts.items())
+    if plain:
+        return "stdlib: %d newer names added on first use (%s)" % (len(gained), where)
+    return ("stdlib: nothing added in a plain run; the runner and install() add %d "
+            "newer names on first use (%s)" % (len(gained), where))
 
 
 def _exceptstar_status():

@@ -9,14 +9,17 @@ all of them back if any step fails, so asyncio is either fully patched or
 left as the interpreter made it.
 """
 
+import _thread
 import builtins
 import importlib
 import sys
-import threading
 from importlib.machinery import ModuleSpec
 
 _MISSING = object()
-_lock = threading.Lock()
+# threading.Lock itself, without importing threading: a program's first
+# lookup of a name a standard module gains (enum.StrEnum...) imports this
+# module, which must then cost little.
+_lock = _thread.allocate_lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
@@ -81,22 +84,46 @@ REPLACED = {
 
 # Standard modules that gain names on 3.8-3.10 (typing.Self, contextlib.aclosing...):
 # the start-up module's GAINING.  Each gets a module __getattr__ that calls
-# gained() for a name it lacks.  Module name -> the backport module that has
-# those names, and lists them in its GAINED.
-GAINED_FROM = {}
+# gained() for a name it lacks, and a __dir__ that lists gains().  Module name
+# -> the backport module that has those names, and lists in its GAINED the
+# ones this interpreter lacks.  A backport module whose SOURCE names a library
+# has none of its own: they are that library's, imported at the first lookup
+# (the start-up module's STAND_INS, which see the module as it is).
+GAINED_FROM = {
+    "typing": _BACKPORT + "typing",
+    "datetime": _BACKPORT + "datetime",
+    "enum": _BACKPORT + "enum",
+    "functools": _BACKPORT + "functools",
+}
+
+# The start-up module, whose GAINING modules are given their names once it is armed.
+_STARTUP = "_taskgroup_patch_startup"
 
 
 def gained(module, name):
     """Return *name* of the standard *module*, which lacks it; AttributeError if not ours."""
     where = GAINED_FROM.get(module.__name__)
     if where is not None:
-        backport = importlib.import_module(where)
+        backport = _loaded(where)
         if name in backport.GAINED:
-            value = getattr(backport, name)
-            # Later lookups find it as any other attribute.
-            module.__dict__.setdefault(name, value)
-            return value
+            source = getattr(backport, "SOURCE", None)
+            return getattr(_loaded(source) if source else backport, name)
     raise AttributeError("module %r has no attribute %r" % (module.__name__, name))
+
+
+def gains(module_name):
+    """The names the standard module gains in this process (none if not armed)."""
+    startup = sys.modules.get(_STARTUP)
+    if module_name not in getattr(startup, "GAINING", ()) or not startup.armed:
+        return ()
+    return _loaded(GAINED_FROM[module_name]).GAINED
+
+
+def _loaded(name):
+    # importlib.import_module() locks the module each time on 3.8-3.10;
+    # the import statement's own check is in C, when there is nothing to do.
+    __import__(name)
+    return sys.modules[name]
 
 
 def imported(module):
@@ -133,7 +160,9 @@ def install():
 def installed():
     """Return {"asyncio.TaskGroup": "taskgroup_patch.backport.taskgroups.TaskGroup", ...}.
 
-    Names added on first use are listed from the start, with what they will be.
+    Names added on first use are listed from the start, with what they will be,
+    and so are the names standard modules gain ({"typing.Self":
+    "typing_extensions.Self", "enum.StrEnum": ...}).
     """
     with _lock:
         changes = {}
@@ -149,7 +178,21 @@ def installed():
         exception = getattr(sys, "exception", None)
         if _installed and getattr(exception, "__module__", None) == "_taskgroup_patch_startup":
             changes["sys.exception"] = "_taskgroup_patch_startup._exception"
-        return changes
+    for module_name in GAINED_FROM:
+        names = gains(module_name)
+        if names:
+            backport = _loaded(GAINED_FROM[module_name])
+            source = getattr(backport, "SOURCE", None)
+            # Said without importing the source library, if there is one to import.
+            if source:
+                import importlib.util  # here: it imports contextlib and more
+
+                if importlib.util.find_spec(source) is None:
+                    continue
+            for name in names:
+                changes[module_name + "." + name] = (
+                    source + "." + name if source else _dotted(getattr(backport, name)))
+    return changes
 
 
 def _install_backport():
