@@ -124,8 +124,7 @@ def test_nested_groups(tmp_path):
     for n in (1, 2, 3):
         assert "| ValueError: bad item %d" % n in text
     # The inner group renders inside the outer one, one level deeper.
-    assert "    | ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)" in \
-        text.replace("exceptiongroup.ExceptionGroup", "ExceptionGroup")
+    assert "    | ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)" in text
     assert "    +-+---------------- 1 ----------------" in text
 
 
@@ -142,10 +141,11 @@ def test_exceptiongroup_no_patch_is_respected(tmp_path):
     assert result.returncode == 1
     if PATCHED:
         # exceptiongroup left sys.excepthook and traceback alone: the
-        # interpreter's plain rendering, without the sub-exceptions.
+        # interpreter's plain rendering, without the sub-exceptions (the
+        # class is named as the builtin it stands for, as on 3.11+).
         lines = result.stderr.splitlines()
         assert lines[0] == "Traceback (most recent call last):"
-        assert lines[-1] == "exceptiongroup." + SUMMARY
+        assert lines[-1] == SUMMARY
         assert "+-+" not in result.stderr
         assert "bad item" not in result.stderr
     else:

@@ -16,13 +16,17 @@ import sys
 from importlib.machinery import ModuleSpec
 
 _MISSING = object()
-# threading.Lock itself, without importing threading: a program's first
+# threading.RLock itself, without importing threading: a program's first
 # lookup of a name a standard module gains (enum.StrEnum...) imports this
-# module, which must then cost little.
-_lock = _thread.allocate_lock()
+# module, which must then cost little.  Reentrant: install() imports
+# exceptiongroup, whose import hook calls _install_exceptions() in the same
+# thread.
+_lock = _thread.RLock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
+_exceptions_installed = False
+_type_dicts = {}  # id(the dict of a built-in type) -> the type's dotted name
 _lazy = {}  # the LAZY entries in effect here, once installed
 _submodules = {}  # the SUBMODULES entries in effect here, once installed
 
@@ -38,6 +42,7 @@ ON_IMPORT = {
     "coverage.python": "taskgroup_patch.adapters.coverage:adapt",
     "coverage.execfile": "taskgroup_patch.adapters.coverage:adapt",
     "IPython.core.interactiveshell": "taskgroup_patch.adapters.ipython:adapt",
+    "exceptiongroup": "taskgroup_patch._patch:_install_exceptions_on_import",
 }
 
 
@@ -203,14 +208,9 @@ def _install_backport():
     import concurrent.futures
     import concurrent.futures._base
 
-    import exceptiongroup
-
     from taskgroup_patch.backport import tasks, timeouts
 
-    for name in ("BaseExceptionGroup", "ExceptionGroup"):
-        if not hasattr(builtins, name):
-            _set(builtins, name, getattr(exceptiongroup, name))
-
+    _install_exceptions()
     _set_everywhere("Task", tasks.Task, asyncio, asyncio.tasks)
     _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
     _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)
@@ -225,6 +225,63 @@ def _install_backport():
     _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
     _install_newer_semantics()
+
+
+def _install_exceptions_on_import(exceptiongroup):
+    _install_exceptions()
+
+
+def _install_exceptions():
+    """3.11's exceptions and their tracebacks, on 3.8-3.10; idempotent.
+
+    Done when exceptiongroup is first imported (patching asyncio imports
+    it), with it: the groups as builtins, BaseException.add_note, and
+    3.13's traceback rendering over the one exceptiongroup installs.
+    """
+    global _exceptions_installed
+    import os
+    import traceback
+
+    import exceptiongroup
+    import exceptiongroup._exceptions
+
+    from taskgroup_patch.backport import exceptions
+    from taskgroup_patch.backport import traceback as traceback_backport
+
+    with _lock:
+        if _exceptions_installed:
+            return
+        groups = (exceptiongroup.BaseExceptionGroup, exceptiongroup.ExceptionGroup)
+        for group in groups:
+            if group.__name__ not in builtins.__dict__:  # not its __getattr__
+                _set(builtins, group.__name__, group)
+            # Named as the builtins they stand for, by tracebacks and pickle.
+            _set(group, "__module__", "builtins")
+        # The repr of 3.11+: the arguments as given (a tuple stays a tuple).
+        _set(groups[0], "__repr__", BaseException.__repr__)
+        _set(groups[0], "add_note", exceptions.add_note)
+        _set(exceptiongroup._exceptions, "_derive_and_copy_attributes",
+             exceptions.derive_and_copy_attributes)
+        _set_in_builtin_type(BaseException, "add_note", exceptions.add_note)
+        # Like exceptiongroup's own traceback patch, off with EXCEPTIONGROUP_NO_PATCH=1.
+        if os.environ.get("EXCEPTIONGROUP_NO_PATCH") != "1":
+            for name in traceback_backport.TracebackException.PATCHED:
+                _set(traceback.TracebackException, name,
+                     traceback_backport.TracebackException.__dict__[name])
+            for name in traceback_backport.__all__[1:]:
+                _set(traceback, name, getattr(traceback_backport, name))
+        _exceptions_installed = True
+
+
+def _set_in_builtin_type(cls, name, value):
+    # A C type refuses setattr: its own dictionary takes the name, and the
+    # type caches must then forget what they found before.
+    from taskgroup_patch.backport import exceptions
+
+    namespace = exceptions.type_dict(cls)
+    _type_dicts[id(namespace)] = _dotted(cls)
+    _set(namespace, name, value)
+    exceptions.invalidate_type_caches()
 
 
 def _install_newer_semantics():
@@ -378,6 +435,8 @@ def _extend_all(module, names):
 
 
 def _undo():
+    global _exceptions_installed
+    _exceptions_installed = False
     _changed.clear()
     _lazy.clear()
     _submodules.clear()
@@ -394,15 +453,21 @@ def _undo():
                 delattr(owner, name)
         else:
             setattr(owner, name, previous)
+    if _type_dicts:
+        from taskgroup_patch.backport import exceptions
+        exceptions.invalidate_type_caches()
 
 
 def _target(owner, name):
     if owner is sys.modules:
         return "sys.modules[%r]" % name
+    if id(owner) in _type_dicts:
+        return _type_dicts[id(owner)] + "." + name
     return _dotted(owner) + "." + name
 
 
 def _dotted(obj):
+    obj = getattr(obj, "fget", obj)  # a property, by its getter
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
     if module and qualname:
