@@ -236,7 +236,8 @@ def _install_exceptions():
 
     Done when exceptiongroup is first imported (patching asyncio imports
     it), with it: the groups as builtins, BaseException.add_note, and
-    3.13's traceback rendering over the one exceptiongroup installs.
+    3.13's traceback rendering over the one exceptiongroup installs, which
+    is loaded when something first renders an exception.
     """
     global _exceptions_installed
     import os
@@ -246,7 +247,6 @@ def _install_exceptions():
     import exceptiongroup._exceptions
 
     from taskgroup_patch.backport import exceptions
-    from taskgroup_patch.backport import traceback as traceback_backport
 
     with _lock:
         if _exceptions_installed:
@@ -265,12 +265,44 @@ def _install_exceptions():
         _set_in_builtin_type(BaseException, "add_note", exceptions.add_note)
         # Like exceptiongroup's own traceback patch, off with EXCEPTIONGROUP_NO_PATCH=1.
         if os.environ.get("EXCEPTIONGROUP_NO_PATCH") != "1":
-            for name in traceback_backport.TracebackException.PATCHED:
-                _set(traceback.TracebackException, name,
-                     traceback_backport.TracebackException.__dict__[name])
-            for name in traceback_backport.__all__[1:]:
-                _set(traceback, name, getattr(traceback_backport, name))
+            # Every rendering starts in one of these; the first loads the
+            # backport, whose import would cost every `import asyncio` 0.5%.
+            _set(traceback.TracebackException, "__init__", _first_traceback_exception)
+            for name in _TRACEBACK_FUNCTIONS:
+                _set(traceback, name, _first_use_of(traceback, name))
         _exceptions_installed = True
+
+
+_TRACEBACK_FUNCTIONS = ("print_exception", "format_exception", "format_exception_only")
+
+
+def _install_traceback():
+    """Put 3.13's TracebackException methods and functions into traceback."""
+    import traceback
+
+    from taskgroup_patch.backport import traceback as backport
+
+    with _lock:
+        for name in backport.TracebackException.PATCHED:
+            _set(traceback.TracebackException, name,
+                 backport.TracebackException.__dict__[name])
+        for name in _TRACEBACK_FUNCTIONS:
+            _set(traceback, name, getattr(backport, name))
+
+
+def _first_traceback_exception(self, *args, **kwargs):
+    # traceback.TracebackException.__init__ until the first rendering.
+    import traceback
+    _install_traceback()
+    traceback.TracebackException.__init__(self, *args, **kwargs)
+
+
+def _first_use_of(module, name):
+    def first_use(*args, **kwargs):
+        _install_traceback()
+        return getattr(module, name)(*args, **kwargs)
+    first_use.__name__ = first_use.__qualname__ = name
+    return first_use
 
 
 def _set_in_builtin_type(cls, name, value):
