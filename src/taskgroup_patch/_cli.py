@@ -198,6 +198,7 @@ def check(verbose=False):
     if gained:
         print(_gained_status(gained, runs and patch))
     print(_exceptstar_status())
+    print(_exceptions_status())
     print(*_library_status(), sep="\n  ")
     if verbose:
         print("every replacement (%d):" % len(changes))
@@ -346,6 +347,23 @@ def _exceptstar_status():
     if builtins.compile is loader.compile:
         return line + "; and compile() (%s=1)" % loader.COMPILE_VAR
     return line + "; compile() only with %s=1" % loader.COMPILE_VAR
+
+
+def _exceptions_status():
+    """One line on 3.11's exceptions: add_note, the groups as builtins, their tracebacks."""
+    if NATIVE:
+        return "exceptions: the interpreter's own (3.11+)"
+    what = "BaseException.add_note, ExceptionGroup as a builtin"
+    if os.environ.get("EXCEPTIONGROUP_NO_PATCH") == "1":
+        what += " (tracebacks as exceptiongroup leaves them: EXCEPTIONGROUP_NO_PATCH=1)"
+    else:
+        what += ", 3.13's group tracebacks"
+    if "add_note" not in BaseException.__dict__:
+        return "exceptions: NOT active in this process: " + what
+    if startup.setting()[0]:
+        return "exceptions: %s, in a plain run from the import of asyncio (or exceptiongroup)" % what
+    return ("exceptions: not in a plain run (%s=%s); python -m taskgroup_patch and "
+            "install() add %s" % (startup.ENV_VAR, os.environ.get(startup.ENV_VAR), what))
 
 
 def _library_status():

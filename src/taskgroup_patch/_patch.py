@@ -270,10 +270,14 @@ def _install_exceptions():
             _set(traceback.TracebackException, "__init__", _first_traceback_exception)
             for name in _TRACEBACK_FUNCTIONS:
                 _set(traceback, name, _first_use_of(traceback, name))
+            # Threads' uncaught errors too, as on 3.13, unless a hook is set.
+            if threading.excepthook is _default_thread_excepthook():
+                _set(threading, "excepthook", _first_use_of(threading, "excepthook"))
         _exceptions_installed = True
 
 
 _TRACEBACK_FUNCTIONS = ("print_exception", "format_exception", "format_exception_only")
+_first_uses = {}  # (module, name) -> its stand-in until the backport is loaded
 
 
 def _install_traceback():
@@ -286,8 +290,18 @@ def _install_traceback():
         for name in backport.TracebackException.PATCHED:
             _set(traceback.TracebackException, name,
                  backport.TracebackException.__dict__[name])
-        for name in _TRACEBACK_FUNCTIONS:
-            _set(traceback, name, getattr(backport, name))
+        for (module, name), stand_in in _first_uses.items():
+            if getattr(module, name) is stand_in:
+                _set(module, name, getattr(backport, _BACKPORT_NAMES.get(name, name)))
+
+
+_BACKPORT_NAMES = {"excepthook": "thread_excepthook"}
+
+
+def _default_thread_excepthook():
+    # threading.__excepthook__ is 3.10's name for it.
+    import _thread
+    return getattr(threading, "__excepthook__", _thread._excepthook)
 
 
 def _first_traceback_exception(self, *args, **kwargs):
@@ -302,6 +316,7 @@ def _first_use_of(module, name):
         _install_traceback()
         return getattr(module, name)(*args, **kwargs)
     first_use.__name__ = first_use.__qualname__ = name
+    _first_uses[module, name] = first_use
     return first_use
 
 

@@ -13,6 +13,10 @@ group tracebacks came from until now):
   ``format_exception_only(exc)``: the one-argument forms (3.10) on 3.8 and
   3.9, and ``format_exception_only(exc, show_group=True)`` (3.13).
 
+``thread_excepthook`` stands for threading.excepthook, whose C default on
+3.8-3.10 prints neither notes nor a group's members (3.13's prints through
+the traceback module).
+
 Two things stay as they were on 3.8-3.10.  Reading ``exc_type`` warns (3.13
 deprecated it) only when the TracebackException was made with
 ``save_exc_type=False``, which no code written for 3.8-3.10 can do.  Frames
@@ -21,13 +25,14 @@ show no caret lines: 3.8-3.10 code objects do not record columns.
 
 import collections.abc
 import sys
+import threading
 import traceback
 import warnings
 
 from exceptiongroup import BaseExceptionGroup
 
 __all__ = ("TracebackException", "print_exception", "format_exception",
-           "format_exception_only")
+           "format_exception_only", "thread_excepthook")
 
 _CAUSE = ("\nThe above exception was the direct cause "
           "of the following exception:\n\n")
@@ -439,3 +444,20 @@ def format_exception_only(exc, /, value=_sentinel, *, show_group=False, **kwargs
         value = exc
     te = traceback.TracebackException(type(value), value, None, compact=True)
     return list(te.format_exception_only(show_group=show_group))
+
+
+def thread_excepthook(args, /):
+    """Print a thread's uncaught exception, as threading.excepthook does."""
+    if args.exc_type is SystemExit:
+        return  # a thread's way to end quietly
+    thread = args.thread
+    stderr = sys.stderr
+    if stderr is None:
+        # Gone (interpreter shutdown, pythonw): the one the thread started with.
+        stderr = getattr(thread, "_stderr", None)
+        if stderr is None:
+            return
+    name = thread.name if thread is not None else threading.get_ident()
+    print("Exception in thread %s:" % name, file=stderr, flush=True)
+    print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=stderr)
+    stderr.flush()
