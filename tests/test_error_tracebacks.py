@@ -440,6 +440,41 @@ def test_the_old_forms_still_work():
         assert traceback.format_exc().endswith("KeyError: 'old'\n")
 
 
+@pytest.mark.parametrize("first", [
+    "traceback.format_exception_only(group, show_group=True)",
+    "traceback.TracebackException.from_exception(group, max_group_width=1).format()",
+    "traceback.format_exception(group)",
+    "traceback.print_exception(group, file=sys.stdout)",
+    "traceback.format_exception(type(group), group, None, limit=1)",
+])
+def test_the_first_rendering_of_a_process_works_as_the_next_ones(first):
+    # On 3.8-3.10 the code that renders is loaded by the first rendering:
+    # before it, the functions already have their 3.13 signatures.
+    result = run_python(code="""
+        import asyncio, inspect, sys, traceback
+
+        def signatures():
+            return [str(inspect.signature(f)) for f in (
+                traceback.print_exception, traceback.format_exception,
+                traceback.format_exception_only, traceback.TracebackException)]
+
+        before = signatures()
+        error = ValueError(1)
+        error.add_note("noted")
+        group = ExceptionGroup("g", [error, KeyError(2)])
+        for attempt in range(2):
+            lines = %s
+            print("".join(lines or ()), end="")
+        print(before == signatures())
+    """ % first)
+    assert result.returncode == 0, result.stderr
+    halves = result.stdout.rsplit("\n", 2)[0]
+    assert result.stdout.endswith("True\n")
+    assert "ExceptionGroup: g (2 sub-exceptions)" in halves
+    text = halves + "\n"
+    assert text[:len(text) // 2] == text[len(text) // 2:]
+
+
 def test_exc_type_and_exc_type_str():
     te = traceback.TracebackException.from_exception(raised(ValueError()))
     assert te.exc_type_str == "ValueError"

@@ -1,11 +1,11 @@
 """An unhandled TaskGroup error prints a readable exception-group traceback.
 
-On 3.8-3.10 the rendering is the ``exceptiongroup`` package's, which the
-patch imports: it replaces ``sys.excepthook`` and teaches ``traceback`` to
-show each sub-exception, as 3.11 does natively.  ``EXCEPTIONGROUP_NO_PATCH=1``
-(exceptiongroup's own switch) turns that off, and then only the group's
-one-line summary is printed; ``exceptiongroup.print_exc()`` still renders it
-in full.
+On 3.8-3.10 the ``exceptiongroup`` package, which the patch imports,
+replaces ``sys.excepthook`` with one that renders through ``traceback``, and
+the patch gives ``traceback`` 3.13's rendering of groups (see
+test_error_tracebacks.py).  ``EXCEPTIONGROUP_NO_PATCH=1`` (exceptiongroup's
+own switch) turns both off, and then only the group's one-line summary is
+printed; ``exceptiongroup.print_exc()`` still renders it in full.
 """
 
 import sys

@@ -265,23 +265,19 @@ def _install_exceptions():
         _set_in_builtin_type(BaseException, "add_note", exceptions.add_note)
         # Like exceptiongroup's own traceback patch, off with EXCEPTIONGROUP_NO_PATCH=1.
         if os.environ.get("EXCEPTIONGROUP_NO_PATCH") != "1":
-            # Every rendering starts in one of these; the first loads the
-            # backport, whose import would cost every `import asyncio` 0.5%.
-            _set(traceback.TracebackException, "__init__", _first_traceback_exception)
-            for name in _TRACEBACK_FUNCTIONS:
-                _set(traceback, name, _first_use_of(traceback, name))
+            # Every rendering starts in one of these stand-ins; the first
+            # loads the backport, whose import would cost `import asyncio` 0.4%.
+            _set(traceback.TracebackException, "__init__", _TracebackException_init)
+            for name, stand_in in _TRACEBACK_STAND_INS.items():
+                _set(traceback, name, stand_in)
             # Threads' uncaught errors too, as on 3.13, unless a hook is set.
             if threading.excepthook is _default_thread_excepthook():
-                _set(threading, "excepthook", _first_use_of(threading, "excepthook"))
+                _set(threading, "excepthook", _thread_excepthook)
         _exceptions_installed = True
 
 
-_TRACEBACK_FUNCTIONS = ("print_exception", "format_exception", "format_exception_only")
-_first_uses = {}  # (module, name) -> its stand-in until the backport is loaded
-
-
 def _install_traceback():
-    """Put 3.13's TracebackException methods and functions into traceback."""
+    """Replace the stand-ins by 3.13's traceback code (backport.traceback)."""
     import traceback
 
     from taskgroup_patch.backport import traceback as backport
@@ -290,12 +286,11 @@ def _install_traceback():
         for name in backport.TracebackException.PATCHED:
             _set(traceback.TracebackException, name,
                  backport.TracebackException.__dict__[name])
-        for (module, name), stand_in in _first_uses.items():
-            if getattr(module, name) is stand_in:
-                _set(module, name, getattr(backport, _BACKPORT_NAMES.get(name, name)))
-
-
-_BACKPORT_NAMES = {"excepthook": "thread_excepthook"}
+        for name, stand_in in _TRACEBACK_STAND_INS.items():
+            if traceback.__dict__.get(name) is stand_in:
+                _set(traceback, name, getattr(backport, name))
+        if threading.excepthook is _thread_excepthook:
+            _set(threading, "excepthook", backport.thread_excepthook)
 
 
 def _default_thread_excepthook():
@@ -304,20 +299,67 @@ def _default_thread_excepthook():
     return getattr(threading, "__excepthook__", _thread._excepthook)
 
 
-def _first_traceback_exception(self, *args, **kwargs):
-    # traceback.TracebackException.__init__ until the first rendering.
+# The stand-ins have the signatures of what they stand for, which
+# introspection sees before the first call.  A value or traceback not given
+# is not passed on (the backport's default says "not given" in its own way).
+
+class _Implicit:
+    def __repr__(self):
+        return "<implicit>"
+
+
+_IMPLICIT = _Implicit()
+
+
+def _given(value, tb):
+    return {key: arg for key, arg in (("value", value), ("tb", tb)) if arg is not _IMPLICIT}
+
+
+def _TracebackException_init(self, exc_type, exc_value, exc_traceback, *, limit=None,
+                             lookup_lines=True, capture_locals=False, compact=False,
+                             max_group_width=15, max_group_depth=10, save_exc_type=True,
+                             _seen=None):
     import traceback
     _install_traceback()
-    traceback.TracebackException.__init__(self, *args, **kwargs)
+    traceback.TracebackException.__init__(
+        self, exc_type, exc_value, exc_traceback, limit=limit, lookup_lines=lookup_lines,
+        capture_locals=capture_locals, compact=compact, max_group_width=max_group_width,
+        max_group_depth=max_group_depth, save_exc_type=save_exc_type, _seen=_seen)
 
 
-def _first_use_of(module, name):
-    def first_use(*args, **kwargs):
-        _install_traceback()
-        return getattr(module, name)(*args, **kwargs)
-    first_use.__name__ = first_use.__qualname__ = name
-    _first_uses[module, name] = first_use
-    return first_use
+def _print_exception(exc, /, value=_IMPLICIT, tb=_IMPLICIT, limit=None, file=None,
+                     chain=True, **kwargs):
+    import traceback
+    _install_traceback()
+    traceback.print_exception(exc, **_given(value, tb), limit=limit, file=file,
+                              chain=chain, **kwargs)
+
+
+def _format_exception(exc, /, value=_IMPLICIT, tb=_IMPLICIT, limit=None, chain=True,
+                      **kwargs):
+    import traceback
+    _install_traceback()
+    return traceback.format_exception(exc, **_given(value, tb), limit=limit, chain=chain,
+                                      **kwargs)
+
+
+def _format_exception_only(exc, /, value=_IMPLICIT, *, show_group=False, **kwargs):
+    import traceback
+    _install_traceback()
+    return traceback.format_exception_only(exc, **_given(value, _IMPLICIT),
+                                           show_group=show_group, **kwargs)
+
+
+def _thread_excepthook(args, /):
+    _install_traceback()
+    threading.excepthook(args)
+
+
+_TRACEBACK_STAND_INS = {
+    "print_exception": _print_exception,
+    "format_exception": _format_exception,
+    "format_exception_only": _format_exception_only,
+}
 
 
 def _set_in_builtin_type(cls, name, value):
