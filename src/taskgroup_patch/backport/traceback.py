@@ -34,6 +34,10 @@ from exceptiongroup import BaseExceptionGroup
 __all__ = ("TracebackException", "print_exception", "format_exception",
            "format_exception_only", "thread_excepthook")
 
+# 3.10's SyntaxError has an end (end_lineno, end_offset).  Before, the one
+# position is the error's, and gets one caret.
+_SPANS = sys.version_info >= (3, 10)
+
 _CAUSE = ("\nThe above exception was the direct cause "
           "of the following exception:\n\n")
 _CONTEXT = ("\nDuring handling of the above exception, "
@@ -246,7 +250,7 @@ class TracebackException:
             stripped = line.lstrip(" \n\f")
             yield "    %s\n" % stripped
             if self.offset is not None:
-                carets = _caret_line(line, stripped, self.offset, self.end_offset,
+                carets = _caret_line(text, line, stripped, self.offset, self.end_offset,
                                      self.lineno, self.end_lineno)
                 if carets is not None:
                     yield "    %s\n" % carets
@@ -369,15 +373,17 @@ def _str_or_none(number):
     return None if number is None else str(number)
 
 
-def _caret_line(line, stripped, offset, end_offset, lineno, end_lineno):
-    """The carets under a SyntaxError's span of *stripped*, or None."""
-    if end_lineno is None or lineno == end_lineno:
+def _caret_line(text, line, stripped, offset, end_offset, lineno, end_lineno):
+    """The carets under a SyntaxError's span of *stripped* (*line* is *text*
+    without its line break, *stripped* without its indentation too), or None."""
+    if lineno == end_lineno or (end_lineno is None and not _SPANS):
         end_offset = end_offset if end_offset not in (None, 0) else offset
     else:
         end_offset = len(line) + 1  # to the end of its first line
-    if offset > len(line):
+    # Past the text: at its end.
+    if text and offset > len(text):
         offset = len(line) + 1
-    if end_offset > len(line):
+    if text and end_offset > len(text):
         end_offset = len(line) + 1
     if offset >= end_offset or end_offset < 0:
         end_offset = offset + 1
