@@ -360,6 +360,10 @@ _TRACEBACK_STAND_INS = {
     "format_exception": _format_exception,
     "format_exception_only": _format_exception_only,
 }
+for _name, _stand_in in _TRACEBACK_STAND_INS.items():
+    # Named as what they stand for (traceback's own checks look at __module__).
+    _stand_in.__module__, _stand_in.__name__, _stand_in.__qualname__ = "traceback", _name, _name
+del _name, _stand_in
 
 
 def _set_in_builtin_type(cls, name, value):

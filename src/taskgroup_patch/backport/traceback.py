@@ -452,6 +452,13 @@ def format_exception_only(exc, /, value=_sentinel, *, show_group=False, **kwargs
     return list(te.format_exception_only(show_group=show_group))
 
 
+# traceback.X is each of these once patched: repr, pickle and the module's
+# own checks (its __all__ lists what claims to be its) agree.
+for _function in (print_exception, format_exception, format_exception_only):
+    _function.__module__ = "traceback"
+del _function
+
+
 def thread_excepthook(args, /):
     """Print a thread's uncaught exception, as threading.excepthook does."""
     if args.exc_type is SystemExit:
