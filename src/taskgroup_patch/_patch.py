@@ -355,6 +355,9 @@ def _thread_excepthook(args, /):
     threading.excepthook(args)
 
 
+_thread_excepthook.__module__ = "threading"
+
+
 _TRACEBACK_STAND_INS = {
     "print_exception": _print_exception,
     "format_exception": _format_exception,

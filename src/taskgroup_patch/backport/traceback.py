@@ -35,8 +35,9 @@ __all__ = ("TracebackException", "print_exception", "format_exception",
            "format_exception_only", "thread_excepthook")
 
 # 3.10's SyntaxError has an end (end_lineno, end_offset).  Before, the one
-# position is the error's, and gets one caret.
+# position is the error's, and gets one caret, where those versions put it.
 _SPANS = sys.version_info >= (3, 10)
+_OLD_PARSER = sys.version_info < (3, 9)
 
 _CAUSE = ("\nThe above exception was the direct cause "
           "of the following exception:\n\n")
@@ -376,7 +377,14 @@ def _str_or_none(number):
 def _caret_line(text, line, stripped, offset, end_offset, lineno, end_lineno):
     """The carets under a SyntaxError's span of *stripped* (*line* is *text*
     without its line break, *stripped* without its indentation too), or None."""
-    if lineno == end_lineno or (end_lineno is None and not _SPANS):
+    indentation = len(line) - len(stripped)
+    if _OLD_PARSER:
+        # 3.8's parser places some errors one past the end of the line or
+        # within its indentation: its caret is then under the line's last
+        # character, or its first.
+        start = max(0, min(offset, len(line)) - 1 - indentation)
+        return _under(stripped, start, start + 1)
+    if lineno == end_lineno or not _SPANS:
         end_offset = end_offset if end_offset not in (None, 0) else offset
     else:
         end_offset = len(line) + 1  # to the end of its first line
@@ -388,11 +396,13 @@ def _caret_line(text, line, stripped, offset, end_offset, lineno, end_lineno):
     if offset >= end_offset or end_offset < 0:
         end_offset = offset + 1
     # 1-based offsets into the line -> 0-based indices into the stripped text
-    lost = len(line) - len(stripped)
-    start = offset - 1 - lost
-    end = end_offset - 1 - lost
+    start = offset - 1 - indentation
     if start < 0:
         return None
+    return _under(stripped, start, end_offset - 1 - indentation)
+
+
+def _under(stripped, start, end):
     # Tabs and other blanks stay, so the carets line up below the text.
     padding = "".join(c if c.isspace() else " " for c in stripped[:start])
     return padding + "^" * (end - start)
@@ -474,3 +484,6 @@ def thread_excepthook(args, /):
     print("Exception in thread %s:" % name, file=stderr, flush=True)
     print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=stderr)
     stderr.flush()
+
+
+thread_excepthook.__module__ = "threading"  # as the hook it replaces (threading.__all__)
