@@ -20,6 +20,10 @@ import pytest
 from conftest import PATCHED, clean_env, run_python
 
 OLD_LINES = sys.version_info < (3, 10)  # before PEP 626's line numbers
+# Native 3.11 and 3.12 lack what 3.13 added: show_group=, exc_type_str.
+needs_313_api = pytest.mark.skipif(
+    (3, 11) <= sys.version_info < (3, 13),
+    reason="format_exception_only(show_group=) and TracebackException.exc_type_str are 3.13's")
 
 PROGRAM = """\
 import asyncio
@@ -391,6 +395,7 @@ def test_print_writes_what_format_yields():
     assert out.getvalue() == "".join(te.format(chain=False))
 
 
+@needs_313_api
 def test_format_exception_only_shows_the_group_on_request():
     group = make_group()
     assert traceback.format_exception_only(group) == [
@@ -441,7 +446,8 @@ def test_the_old_forms_still_work():
 
 
 @pytest.mark.parametrize("first", [
-    "traceback.format_exception_only(group, show_group=True)",
+    pytest.param("traceback.format_exception_only(group, show_group=True)",
+                 marks=needs_313_api),
     "traceback.TracebackException.from_exception(group, max_group_width=1).format()",
     "traceback.format_exception(group)",
     "traceback.print_exception(group, file=sys.stdout)",
@@ -475,6 +481,7 @@ def test_the_first_rendering_of_a_process_works_as_the_next_ones(first):
     assert text[:len(text) // 2] == text[len(text) // 2:]
 
 
+@needs_313_api
 def test_exc_type_and_exc_type_str():
     te = traceback.TracebackException.from_exception(raised(ValueError()))
     assert te.exc_type_str == "ValueError"
