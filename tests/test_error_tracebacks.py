@@ -460,9 +460,11 @@ def test_the_first_rendering_of_a_process_works_as_the_next_ones(first):
         import asyncio, inspect, sys, traceback
 
         def signatures():
+            te = traceback.TracebackException
             return [str(inspect.signature(f)) for f in (
                 traceback.print_exception, traceback.format_exception,
-                traceback.format_exception_only, traceback.TracebackException)]
+                traceback.format_exception_only, te, te.print)] + [
+                isinstance(te.__dict__.get("exc_type_str"), property)]
 
         before = signatures()
         error = ValueError(1)
@@ -479,6 +481,34 @@ def test_the_first_rendering_of_a_process_works_as_the_next_ones(first):
     assert "ExceptionGroup: g (2 sub-exceptions)" in halves
     text = halves + "\n"
     assert text[:len(text) // 2] == text[len(text) // 2:]
+
+
+def test_a_traceback_exception_made_before_the_patch_still_renders():
+    result = run_python(code="""
+        import sys, traceback
+
+        def error():
+            try:
+                try:
+                    raise KeyError("inner")
+                except KeyError as exc:
+                    raise ValueError("outer") from exc
+            except ValueError as exc:
+                return exc
+
+        old = traceback.TracebackException.from_exception(error())
+        import asyncio
+        new = traceback.TracebackException.from_exception(error())
+        print(old.exc_type is new.exc_type is ValueError)
+        print(list(old.format_exception_only()) == list(new.format_exception_only()))
+        print(list(old.format()) == list(new.format()))
+        old.print(file=sys.stdout)
+    """)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["True", "True", "True"]
+    assert lines[3] == "Traceback (most recent call last):"
+    assert lines[-1] == "ValueError: outer"
 
 
 @needs_313_api

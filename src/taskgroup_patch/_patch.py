@@ -268,6 +268,9 @@ def _install_exceptions():
             # Every rendering starts in one of these stand-ins; the first
             # loads the backport, whose import would cost `import asyncio` 0.4%.
             _set(traceback.TracebackException, "__init__", _TracebackException_init)
+            # And the class's new members, for whoever looks before.
+            _set(traceback.TracebackException, "print", _TracebackException_print)
+            _set(traceback.TracebackException, "exc_type_str", _exc_type_str)
             for name, stand_in in _TRACEBACK_STAND_INS.items():
                 _set(traceback, name, stand_in)
             # Threads' uncaught errors too, as on 3.13, unless a hook is set.
@@ -325,6 +328,17 @@ def _TracebackException_init(self, exc_type, exc_value, exc_traceback, *, limit=
         self, exc_type, exc_value, exc_traceback, limit=limit, lookup_lines=lookup_lines,
         capture_locals=capture_locals, compact=compact, max_group_width=max_group_width,
         max_group_depth=max_group_depth, save_exc_type=save_exc_type, _seen=_seen)
+
+
+def _TracebackException_print(self, *, file=None, chain=True, **kwargs):
+    _install_traceback()
+    self.print(file=file, chain=chain, **kwargs)
+
+
+@property
+def _exc_type_str(self):
+    _install_traceback()
+    return self.exc_type_str
 
 
 def _print_exception(exc, /, value=_IMPLICIT, tb=_IMPLICIT, limit=None, file=None,

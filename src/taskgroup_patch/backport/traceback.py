@@ -178,6 +178,7 @@ class TracebackException:
     @property
     def exc_type(self):
         """The class of the exception (None if not saved)."""
+        _made_before(self)
         if self._save_exc_type:
             return self._exc_type
         warnings.warn("Deprecated in 3.13. Use exc_type_str instead.",
@@ -192,6 +193,7 @@ class TracebackException:
     @property
     def exc_type_str(self):
         """How tracebacks name the exception's class: module.qualname."""
+        _made_before(self)
         if not self._have_exc_type:
             return None
         name = self.exc_type_qualname
@@ -209,6 +211,7 @@ class TracebackException:
         error.  With *show_group*, an exception group is followed by its
         members, recursively, each level indented by three more spaces.
         """
+        _made_before(self)
         indent = "   " * _depth
         if not self._have_exc_type:
             yield indent + _final_line("None", self._str) + "\n"
@@ -264,6 +267,7 @@ class TracebackException:
         """
         if _ctx is None:
             _ctx = _GroupFrame()
+        _made_before(self)
         chained = []  # (heading or None, TracebackException), outermost last
         exc = self
         while exc is not None:
@@ -347,6 +351,27 @@ class TracebackException:
             file = sys.stderr
         for line in self.format(chain=chain):
             print(line, file=file, end="")
+
+
+def _made_before(te):
+    """Give a TracebackException made before the patch what this code reads."""
+    state = te.__dict__
+    if "_have_exc_type" in state:
+        return
+    exc_type = state.get("exc_type")
+    state.update(_have_exc_type=exc_type is not None, _exc_type=exc_type,
+                 _save_exc_type=True, max_group_width=15, max_group_depth=10,
+                 exc_type_qualname=getattr(exc_type, "__qualname__", None),
+                 exc_type_module=getattr(exc_type, "__module__", None),
+                 _is_syntax_error=bool(exc_type and issubclass(exc_type, SyntaxError)))
+    state.setdefault("__notes__", None)
+    state.setdefault("exceptions", None)
+    state.setdefault("end_lineno", None)
+    state.setdefault("end_offset", None)
+    state.pop("exc_type", None)  # the property reads _exc_type now
+    for chained in (te.__cause__, te.__context__):
+        if chained is not None:
+            _made_before(chained)
 
 
 class _GroupFrame:
