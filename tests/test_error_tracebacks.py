@@ -11,13 +11,12 @@ import pickle
 import re
 import subprocess
 import sys
-import threading
 import traceback
 import warnings
 
 import pytest
 
-from conftest import PATCHED, clean_env, run_python
+from conftest import clean_env, run_python
 
 OLD_LINES = sys.version_info < (3, 10)  # before PEP 626's line numbers
 # Native 3.11 and 3.12 lack what 3.13 added: show_group=, exc_type_str.

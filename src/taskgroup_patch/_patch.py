@@ -241,6 +241,7 @@ def _install_exceptions():
     """
     global _exceptions_installed
     import os
+    import threading
     import traceback
 
     import exceptiongroup
@@ -281,6 +282,7 @@ def _install_exceptions():
 
 def _install_traceback():
     """Replace the stand-ins by 3.13's traceback code (backport.traceback)."""
+    import threading
     import traceback
 
     from taskgroup_patch.backport import traceback as backport
@@ -298,7 +300,7 @@ def _install_traceback():
 
 def _default_thread_excepthook():
     # threading.__excepthook__ is 3.10's name for it.
-    import _thread
+    import threading
     return getattr(threading, "__excepthook__", _thread._excepthook)
 
 
@@ -365,6 +367,7 @@ def _format_exception_only(exc, /, value=_IMPLICIT, *, show_group=False, **kwarg
 
 
 def _thread_excepthook(args, /):
+    import threading
     _install_traceback()
     threading.excepthook(args)
 
