@@ -508,9 +508,9 @@ def test_check_says_whether_add_note_and_group_tracebacks_are_active(switch):
     if not PATCHED:
         assert line == "exceptions: the interpreter's own (3.11+)"
     elif switch is None:
-        assert line == ("exceptions: BaseException.add_note, ExceptionGroup as a builtin, "
-                        "3.13's group tracebacks, in a plain run from the import of asyncio "
-                        "(or exceptiongroup)")
+        assert line == ("exceptions: BaseException.add_note, ExceptionGroup and "
+                        "BaseExceptionGroup in builtins, 3.13's group tracebacks, in a plain "
+                        "run from the import of asyncio (or exceptiongroup)")
     else:
         assert line.startswith("exceptions: not in a plain run (TASKGROUP_PATCH=0); ")
 

@@ -297,6 +297,8 @@ def _summary(changes):
 
     names = {}
     for target in changes:
+        if target in _ON_THE_EXCEPTIONS_LINE:
+            continue
         owner, _, name = target.rpartition(".")
         module = sys.modules.get(owner)
         if module is None or name.startswith("__") or owner not in ("asyncio", "builtins"):
@@ -349,11 +351,15 @@ def _exceptstar_status():
     return line + "; compile() only with %s=1" % loader.COMPILE_VAR
 
 
+# What _exceptions_status() names, and the summary of replacements leaves out.
+_ON_THE_EXCEPTIONS_LINE = ("builtins.BaseExceptionGroup", "builtins.ExceptionGroup")
+
+
 def _exceptions_status():
     """One line on 3.11's exceptions: add_note, the groups as builtins, their tracebacks."""
     if NATIVE:
         return "exceptions: the interpreter's own (3.11+)"
-    what = "BaseException.add_note, ExceptionGroup as a builtin"
+    what = "BaseException.add_note, ExceptionGroup and BaseExceptionGroup in builtins"
     if os.environ.get("EXCEPTIONGROUP_NO_PATCH") == "1":
         what += " (tracebacks as exceptiongroup leaves them: EXCEPTIONGROUP_NO_PATCH=1)"
     else:
