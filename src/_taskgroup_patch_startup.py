@@ -33,7 +33,7 @@ if sys.version_info >= (3, 11):
 else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
                "_pytest.assertion.rewrite", "coverage.python", "coverage.execfile",
-               "IPython.core.interactiveshell")
+               "IPython.core.interactiveshell", "exceptiongroup")
     GAINING = ("typing", "datetime", "enum")
     if sys.version_info < (3, 9):
         GAINING += ("functools",)  # functools.cache
@@ -159,6 +159,23 @@ def _asked_by(libraries):
     return asker.rpartition(".")[2] in libraries
 
 
+# builtins gains the exception groups (3.11) when the package acts on
+# exceptiongroup's import, which patching asyncio does.  Before that, a pickle
+# of a group names builtins.ExceptionGroup (in a multiprocessing child, say):
+# builtins.__getattr__ imports exceptiongroup for these two names.  Answered
+# here, and without importing anything for any other name, because builtins
+# is asked for names (__path__, by every `from builtins import ...`) while the
+# standard library is still being imported.
+BUILTIN_GROUPS = ("BaseExceptionGroup", "ExceptionGroup")
+
+
+def _builtins_getattr(name):
+    if name in BUILTIN_GROUPS:
+        import exceptiongroup
+        return getattr(exceptiongroup, name)
+    raise AttributeError("module 'builtins' has no attribute %r" % name)
+
+
 # The import hook.
 
 def watch(name, action=_on_import):
@@ -233,6 +250,9 @@ def arm():
             watch(name, _add_getattr)
     armed = True
     if sys.version_info < (3, 11):
+        builtins = sys.modules["builtins"]
+        if "__getattr__" not in builtins.__dict__:
+            builtins.__getattr__ = _builtins_getattr
         _arm_except_star()
 
 

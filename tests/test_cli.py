@@ -501,6 +501,20 @@ def test_check_reports_except_star_and_libraries():
     assert sum(line.startswith("libraries:") for line in lines) == 1
 
 
+@pytest.mark.parametrize("switch", [None, "0"])
+def test_check_says_whether_add_note_and_group_tracebacks_are_active(switch):
+    (line,) = [line for line in check_output(TASKGROUP_PATCH=switch).stdout.splitlines()
+               if line.startswith("exceptions:")]
+    if not PATCHED:
+        assert line == "exceptions: the interpreter's own (3.11+)"
+    elif switch is None:
+        assert line == ("exceptions: BaseException.add_note, ExceptionGroup and "
+                        "BaseExceptionGroup in builtins, 3.13's group tracebacks, in a plain "
+                        "run from the import of asyncio (or exceptiongroup)")
+    else:
+        assert line.startswith("exceptions: not in a plain run (TASKGROUP_PATCH=0); ")
+
+
 @pytest.mark.parametrize("value", ["maybe", " ON-ish"])
 def test_check_names_a_bad_value_and_the_accepted_ones(value):
     result = check_output(TASKGROUP_PATCH=value)

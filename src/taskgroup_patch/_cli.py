@@ -198,6 +198,7 @@ def check(verbose=False):
     if gained:
         print(_gained_status(gained, runs and patch))
     print(_exceptstar_status())
+    print(_exceptions_status())
     print(*_library_status(), sep="\n  ")
     if verbose:
         print("every replacement (%d):" % len(changes))
@@ -296,6 +297,8 @@ def _summary(changes):
 
     names = {}
     for target in changes:
+        if target in _ON_THE_EXCEPTIONS_LINE:
+            continue
         owner, _, name = target.rpartition(".")
         module = sys.modules.get(owner)
         if module is None or name.startswith("__") or owner not in ("asyncio", "builtins"):
@@ -346,6 +349,27 @@ def _exceptstar_status():
     if builtins.compile is loader.compile:
         return line + "; and compile() (%s=1)" % loader.COMPILE_VAR
     return line + "; compile() only with %s=1" % loader.COMPILE_VAR
+
+
+# What _exceptions_status() names, and the summary of replacements leaves out.
+_ON_THE_EXCEPTIONS_LINE = ("builtins.BaseExceptionGroup", "builtins.ExceptionGroup")
+
+
+def _exceptions_status():
+    """One line on 3.11's exceptions: add_note, the groups as builtins, their tracebacks."""
+    if NATIVE:
+        return "exceptions: the interpreter's own (3.11+)"
+    what = "BaseException.add_note, ExceptionGroup and BaseExceptionGroup in builtins"
+    if os.environ.get("EXCEPTIONGROUP_NO_PATCH") == "1":
+        what += " (tracebacks as exceptiongroup leaves them: EXCEPTIONGROUP_NO_PATCH=1)"
+    else:
+        what += ", 3.13's group tracebacks"
+    if "add_note" not in BaseException.__dict__:
+        return "exceptions: NOT active in this process: " + what
+    if startup.setting()[0]:
+        return "exceptions: %s, in a plain run from the import of asyncio (or exceptiongroup)" % what
+    return ("exceptions: not in a plain run (%s=%s); python -m taskgroup_patch and "
+            "install() add %s" % (startup.ENV_VAR, os.environ.get(startup.ENV_VAR), what))
 
 
 def _library_status():

@@ -16,13 +16,17 @@ import sys
 from importlib.machinery import ModuleSpec
 
 _MISSING = object()
-# threading.Lock itself, without importing threading: a program's first
+# threading.RLock itself, without importing threading: a program's first
 # lookup of a name a standard module gains (enum.StrEnum...) imports this
-# module, which must then cost little.
-_lock = _thread.allocate_lock()
+# module, which must then cost little.  Reentrant: install() imports
+# exceptiongroup, whose import hook calls _install_exceptions() in the same
+# thread.
+_lock = _thread.RLock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
+_exceptions_installed = False
+_type_dicts = {}  # id(the dict of a built-in type) -> the type's dotted name
 _lazy = {}  # the LAZY entries in effect here, once installed
 _submodules = {}  # the SUBMODULES entries in effect here, once installed
 
@@ -38,6 +42,7 @@ ON_IMPORT = {
     "coverage.python": "taskgroup_patch.adapters.coverage:adapt",
     "coverage.execfile": "taskgroup_patch.adapters.coverage:adapt",
     "IPython.core.interactiveshell": "taskgroup_patch.adapters.ipython:adapt",
+    "exceptiongroup": "taskgroup_patch._patch:_install_exceptions_on_import",
 }
 
 
@@ -203,14 +208,9 @@ def _install_backport():
     import concurrent.futures
     import concurrent.futures._base
 
-    import exceptiongroup
-
     from taskgroup_patch.backport import tasks, timeouts
 
-    for name in ("BaseExceptionGroup", "ExceptionGroup"):
-        if not hasattr(builtins, name):
-            _set(builtins, name, getattr(exceptiongroup, name))
-
+    _install_exceptions()
     _set_everywhere("Task", tasks.Task, asyncio, asyncio.tasks)
     _set_everywhere("create_task", tasks.create_task, asyncio, asyncio.tasks)
     _set(asyncio.base_events.BaseEventLoop, "create_task", tasks._loop_create_task)
@@ -225,6 +225,176 @@ def _install_backport():
     _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
     _install_newer_semantics()
+
+
+def _install_exceptions_on_import(exceptiongroup):
+    _install_exceptions()
+
+
+def _install_exceptions():
+    """3.11's exceptions and their tracebacks, on 3.8-3.10; idempotent.
+
+    Done when exceptiongroup is first imported (patching asyncio imports
+    it), with it: the groups as builtins, BaseException.add_note, and
+    3.13's traceback rendering over the one exceptiongroup installs, which
+    is loaded when something first renders an exception.
+    """
+    global _exceptions_installed
+    import os
+    import threading
+    import traceback
+
+    import exceptiongroup
+    import exceptiongroup._exceptions
+
+    from taskgroup_patch.backport import exceptions
+
+    with _lock:
+        if _exceptions_installed:
+            return
+        groups = (exceptiongroup.BaseExceptionGroup, exceptiongroup.ExceptionGroup)
+        for group in groups:
+            if group.__name__ not in builtins.__dict__:  # not its __getattr__
+                _set(builtins, group.__name__, group)
+            # Named as the builtins they stand for, by tracebacks and pickle.
+            _set(group, "__module__", "builtins")
+        # The repr of 3.11+: the arguments as given (a tuple stays a tuple).
+        _set(groups[0], "__repr__", BaseException.__repr__)
+        _set(groups[0], "add_note", exceptions.add_note)
+        _set(exceptiongroup._exceptions, "_derive_and_copy_attributes",
+             exceptions.derive_and_copy_attributes)
+        _set_in_builtin_type(BaseException, "add_note", exceptions.add_note)
+        # Like exceptiongroup's own traceback patch, off with EXCEPTIONGROUP_NO_PATCH=1.
+        if os.environ.get("EXCEPTIONGROUP_NO_PATCH") != "1":
+            # Every rendering starts in one of these stand-ins; the first
+            # loads the backport, whose import would cost `import asyncio` 0.4%.
+            _set(traceback.TracebackException, "__init__", _TracebackException_init)
+            # And the class's new members, for whoever looks before.
+            _set(traceback.TracebackException, "print", _TracebackException_print)
+            _set(traceback.TracebackException, "exc_type_str", _exc_type_str)
+            for name, stand_in in _TRACEBACK_STAND_INS.items():
+                _set(traceback, name, stand_in)
+            # Threads' uncaught errors too, as on 3.13, unless a hook is set.
+            if threading.excepthook is _default_thread_excepthook():
+                _set(threading, "excepthook", _thread_excepthook)
+        _exceptions_installed = True
+
+
+def _install_traceback():
+    """Replace the stand-ins by 3.13's traceback code (backport.traceback)."""
+    import threading
+    import traceback
+
+    from taskgroup_patch.backport import traceback as backport
+
+    with _lock:
+        for name in backport.TracebackException.PATCHED:
+            _set(traceback.TracebackException, name,
+                 backport.TracebackException.__dict__[name])
+        for name, stand_in in _TRACEBACK_STAND_INS.items():
+            if traceback.__dict__.get(name) is stand_in:
+                _set(traceback, name, getattr(backport, name))
+        if threading.excepthook is _thread_excepthook:
+            _set(threading, "excepthook", backport.thread_excepthook)
+
+
+def _default_thread_excepthook():
+    # threading.__excepthook__ is 3.10's name for it.
+    import threading
+    return getattr(threading, "__excepthook__", _thread._excepthook)
+
+
+# The stand-ins have the signatures of what they stand for, which
+# introspection sees before the first call.  A value or traceback not given
+# is not passed on (the backport's default says "not given" in its own way).
+
+class _Implicit:
+    def __repr__(self):
+        return "<implicit>"
+
+
+_IMPLICIT = _Implicit()
+
+
+def _given(value, tb):
+    return {key: arg for key, arg in (("value", value), ("tb", tb)) if arg is not _IMPLICIT}
+
+
+def _TracebackException_init(self, exc_type, exc_value, exc_traceback, *, limit=None,
+                             lookup_lines=True, capture_locals=False, compact=False,
+                             max_group_width=15, max_group_depth=10, save_exc_type=True,
+                             _seen=None):
+    import traceback
+    _install_traceback()
+    traceback.TracebackException.__init__(
+        self, exc_type, exc_value, exc_traceback, limit=limit, lookup_lines=lookup_lines,
+        capture_locals=capture_locals, compact=compact, max_group_width=max_group_width,
+        max_group_depth=max_group_depth, save_exc_type=save_exc_type, _seen=_seen)
+
+
+def _TracebackException_print(self, *, file=None, chain=True, **kwargs):
+    _install_traceback()
+    self.print(file=file, chain=chain, **kwargs)
+
+
+@property
+def _exc_type_str(self):
+    _install_traceback()
+    return self.exc_type_str
+
+
+def _print_exception(exc, /, value=_IMPLICIT, tb=_IMPLICIT, limit=None, file=None,
+                     chain=True, **kwargs):
+    import traceback
+    _install_traceback()
+    traceback.print_exception(exc, **_given(value, tb), limit=limit, file=file,
+                              chain=chain, **kwargs)
+
+
+def _format_exception(exc, /, value=_IMPLICIT, tb=_IMPLICIT, limit=None, chain=True,
+                      **kwargs):
+    import traceback
+    _install_traceback()
+    return traceback.format_exception(exc, **_given(value, tb), limit=limit, chain=chain,
+                                      **kwargs)
+
+
+def _format_exception_only(exc, /, value=_IMPLICIT, *, show_group=False, **kwargs):
+    import traceback
+    _install_traceback()
+    return traceback.format_exception_only(exc, **_given(value, _IMPLICIT),
+                                           show_group=show_group, **kwargs)
+
+
+def _thread_excepthook(args, /):
+    import threading
+    _install_traceback()
+    threading.excepthook(args)
+
+
+_thread_excepthook.__module__ = "threading"
+
+
+_TRACEBACK_STAND_INS = {
+    "print_exception": _print_exception,
+    "format_exception": _format_exception,
+    "format_exception_only": _format_exception_only,
+}
+for _name, _stand_in in _TRACEBACK_STAND_INS.items():
+    # Named as what they stand for (traceback's own checks look at __module__).
+    _stand_in.__module__, _stand_in.__name__, _stand_in.__qualname__ = "traceback", _name, _name
+del _name, _stand_in
+
+
+def _set_in_builtin_type(cls, name, value):
+    # A C type refuses setattr: its own dictionary takes the name, and the
+    # type caches must then forget what they found before.
+    from taskgroup_patch.backport import exceptions
+
+    namespace = exceptions.type_dict(cls)
+    _type_dicts[id(namespace)] = _dotted(cls)
+    _set(namespace, name, value)
+    exceptions.invalidate_type_caches()
 
 
 def _install_newer_semantics():
@@ -378,6 +548,8 @@ def _extend_all(module, names):
 
 
 def _undo():
+    global _exceptions_installed
+    _exceptions_installed = False
     _changed.clear()
     _lazy.clear()
     _submodules.clear()
@@ -394,15 +566,21 @@ def _undo():
                 delattr(owner, name)
         else:
             setattr(owner, name, previous)
+    if _type_dicts:
+        from taskgroup_patch.backport import exceptions
+        exceptions.invalidate_type_caches()
 
 
 def _target(owner, name):
     if owner is sys.modules:
         return "sys.modules[%r]" % name
+    if id(owner) in _type_dicts:
+        return _type_dicts[id(owner)] + "." + name
     return _dotted(owner) + "." + name
 
 
 def _dotted(obj):
+    obj = getattr(obj, "fget", obj)  # a property, by its getter
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
     if module and qualname:

@@ -295,6 +295,7 @@ class _Rewriter:
 
     def _handler(self, state, handler):
         loc = _Location(handler)
+        _announce_reraises(state, handler.body)
         body = list(handler.body)
         if handler.name is not None:
             body.insert(0, loc(ast.Assign(
@@ -323,6 +324,33 @@ class _Rewriter:
             test=at_type(ast.Call(func=_attribute(at_type, state, "match"),
                                   args=[handler.type], keywords=[])),
             body=[guarded], orelse=[]))
+
+
+def _announce_reraises(state, body):
+    """Precede each bare ``raise`` of a handler's own with ``STATE.reraising()``.
+
+    3.13 re-raises the handled exception with its __traceback__ as it is
+    then; 3.8-3.10 put back the one it was handled with, so the runtime must
+    see a traceback the handler assigned before it is lost.  Bare raises in
+    the except clauses of a nested try re-raise another exception, and those
+    in nested functions and classes run elsewhere: they are left alone.
+    """
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        if isinstance(stmt, ast.Raise) and stmt.exc is None:
+            at = _Location(stmt, width=len("raise"))
+            body.insert(index, at(ast.Expr(at(ast.Call(
+                func=_attribute(at, state, "reraising"), args=[], keywords=[])))))
+            index += 1
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    _announce_reraises(state, inner)
+            for case in getattr(stmt, "cases", ()):
+                _announce_reraises(state, case.body)
+        index += 1
 
 
 class _Location:
