@@ -22,14 +22,14 @@ class LazyMember:
     puts the member in this stand-in's place and answers as the member does.
     """
 
+    # Every asyncio import makes a few dozen of these: small and quick.
+    __slots__ = ("owner", "name", "module", "replaced")
+
     def __init__(self, owner, name, module, replaced):
         self.owner = owner
         self.name = name
         self.module = module
         self.replaced = replaced  # what the owner had under this name, or None
-        # Named as the member it stands for, without importing it.
-        self.__module__ = module
-        self.__qualname__ = owner.__name__ + "." + name
 
     def __get__(self, instance, owner=None):
         backport = importlib.import_module(self.module)
@@ -40,8 +40,12 @@ class LazyMember:
         get = getattr(type(member), "__get__", None)
         return member if get is None else get(member, instance, owner)
 
+    def dotted_name(self):
+        """The member's full name, as "package.module.Class.name"."""
+        return "%s.%s.%s" % (self.module, self.owner.__name__, self.name)
+
     def __repr__(self):
-        return "<%s %s.%s until first used>" % (type(self).__name__, self.module, self.__qualname__)
+        return "<%s %s until first used>" % (type(self).__name__, self.dotted_name())
 
 
 def interpreters(cls, name):

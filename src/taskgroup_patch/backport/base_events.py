@@ -29,12 +29,8 @@ from asyncio.log import logger
 from exceptiongroup import ExceptionGroup
 
 from taskgroup_patch.backport import interpreters, timeouts
+from taskgroup_patch.backport.selector_events import check_not_ssl_socket
 from taskgroup_patch.backport.sslproto import check_shutdown_timeout, set_shutdown_timeout
-
-try:
-    import ssl
-except ImportError:  # pragma: no cover - an interpreter built without ssl
-    ssl = None
 
 _create_server = interpreters(base_events.BaseEventLoop, "create_server")
 _connect_accepted_socket = interpreters(base_events.BaseEventLoop, "connect_accepted_socket")
@@ -107,7 +103,7 @@ class BaseEventLoop:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
         check_shutdown_timeout(ssl, ssl_shutdown_timeout)
         if sock is not None:
-            _check_not_ssl_socket(sock)
+            check_not_ssl_socket(sock)
         if happy_eyeballs_delay is not None and interleave is None:
             # Happy eyeballs alternates address families by default.
             interleave = 1
@@ -204,9 +200,10 @@ class Server:
         _server_init(self, loop, sockets, protocol_factory, ssl_context, backlog,
                      ssl_handshake_timeout)
         self._ssl_shutdown_timeout = ssl_shutdown_timeout
-        # The transports of the connections, as their loop makes them.
-        # Weak: a connection is forgotten with its transport (the old
-        # transports do not say which of them detaches).
+        # The transports of the connections, which the selector event loop
+        # adds as it makes them (backport.selector_events).  Weak: a
+        # connection is forgotten with its transport (the old transports do
+        # not say which of them detaches).
         self._clients = weakref.WeakSet()
 
     def close_clients(self):
@@ -218,13 +215,6 @@ class Server:
         """Close all active connections immediately."""
         for transport in list(self._clients):
             transport.abort()
-
-
-def add_client(server, transport):
-    """Record *transport* as a connection of *server*, for close_clients()."""
-    clients = getattr(server, "_clients", None)
-    if clients is not None:
-        clients.add(transport)
 
 
 async def _start_serving(server):
@@ -280,11 +270,6 @@ async def _connect_to_any(loop, host, port, family, proto, flags, local_addr,
         raise OSError("Multiple exceptions: {}".format(", ".join(str(error) for error in errors)))
     finally:
         errors = None  # the raised error's traceback refers to this frame
-
-
-def _check_not_ssl_socket(sock):
-    if ssl is not None and isinstance(sock, ssl.SSLSocket):
-        raise TypeError("Socket cannot be of type SSLSocket")
 
 
 def _join_executor(loop, executor, joined):

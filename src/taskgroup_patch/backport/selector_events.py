@@ -10,7 +10,11 @@ import functools
 from asyncio import selector_events, sslproto
 
 from taskgroup_patch.backport import interpreters
-from taskgroup_patch.backport.base_events import _check_not_ssl_socket, add_client
+
+try:
+    import ssl
+except ImportError:  # pragma: no cover - an interpreter built without ssl
+    ssl = None
 
 _make_socket_transport = interpreters(
     selector_events.BaseSelectorEventLoop, "_make_socket_transport")
@@ -86,8 +90,20 @@ class BaseSelectorEventLoop:
         return ssl_protocol._app_transport
 
 
+def add_client(server, transport):
+    """Record *transport* as a connection of *server*, for close_clients()."""
+    clients = getattr(server, "_clients", None)  # base_events.Server's, as 3.13's
+    if clients is not None:
+        clients.add(transport)
+
+
+def check_not_ssl_socket(sock):
+    if ssl is not None and isinstance(sock, ssl.SSLSocket):
+        raise TypeError("Socket cannot be of type SSLSocket")
+
+
 def _check_non_blocking(loop, sock):
-    _check_not_ssl_socket(sock)
+    check_not_ssl_socket(sock)
     if loop._debug and sock.gettimeout() != 0:
         raise ValueError("the socket must be non-blocking")
 

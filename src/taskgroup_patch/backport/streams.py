@@ -73,14 +73,6 @@ class StreamReader:
         return bytes(chunk)
 
 
-class StreamReaderProtocol:
-
-    def _replace_transport(self, transport):
-        # After start_tls(): the connection goes on over the TLS transport.
-        self._transport = transport
-        self._over_ssl = transport.get_extra_info("sslcontext") is not None
-
-
 class StreamWriter:
 
     async def start_tls(self, sslcontext, *,
@@ -104,5 +96,7 @@ class StreamWriter:
             self._transport, protocol, sslcontext, server_side=server_side,
             server_hostname=server_hostname, ssl_handshake_timeout=ssl_handshake_timeout,
             **options)
+        # The connection goes on over the TLS transport.
         self._transport = transport
-        protocol._replace_transport(transport)
+        protocol._transport = transport
+        protocol._over_ssl = transport.get_extra_info("sslcontext") is not None
