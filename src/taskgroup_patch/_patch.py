@@ -324,8 +324,16 @@ def _put_lazy_members(only=None):
         owner = getattr(module, class_name)
         members = vars(owner)
         for name in names:
-            if (id(owner), name) not in _changed:  # put once, until undone
-                _set(owner, name, LazyMember(owner, name, where, members.get(name)))
+            key = (id(owner), name)
+            if key in _changed:
+                continue  # put once, until undone
+            # Logged as _set() logs, without its checks for other owners: this
+            # runs a few dozen times at every asyncio import.
+            previous = members.get(name, _MISSING)
+            _changes.append((owner, name, previous))
+            _changed.add(key)
+            replaced = None if previous is _MISSING else previous
+            setattr(owner, name, LazyMember(owner, name, where, replaced))
 
 
 def _install_lazy():
