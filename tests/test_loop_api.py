@@ -479,3 +479,24 @@ def test_process_pool_shutdown_cancel_futures():
     assert any(future.cancelled() for future in pending)
     for future in pending:
         assert future.cancelled() or isinstance(future.result(), int)
+
+
+def test_datagram_transport_sendto_empty_keeps_the_old_behaviour():
+    # 3.13 sends an empty datagram for sendto(b""); 3.8-3.10 sent nothing, and
+    # patched they still do: peers of code written for them never saw one.
+    async def main():
+        loop = asyncio.get_running_loop()
+        with udp_socket() as receiver:
+            transport, _ = await loop.create_datagram_endpoint(
+                asyncio.DatagramProtocol, remote_addr=receiver.getsockname())
+            transport.sendto(b"")
+            transport.sendto(b"after")
+            await asyncio.sleep(0.05)
+            received = [(await loop.sock_recvfrom(receiver, 100))[0]]
+            if received == [b""]:
+                received.append((await loop.sock_recvfrom(receiver, 100))[0])
+            transport.close()
+            return received
+
+    empty_sent = not PATCHED and sys.version_info >= (3, 13)
+    assert asyncio.run(main()) == ([b"", b"after"] if empty_sent else [b"after"])
