@@ -21,7 +21,7 @@ _MISSING = object()
 # module, which must then cost little.
 _lock = _thread.allocate_lock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
-_changed = set()  # (id(owner), name) for each entry of _changes
+_changed = set()  # (id(owner), name) for each entry of _changes made by _set()
 _installed = False
 _lazy = {}  # the LAZY entries in effect here, once installed
 _submodules = {}  # the SUBMODULES entries in effect here, once installed
@@ -116,7 +116,7 @@ LAZY_MEMBERS = {
         "sock_recvfrom", "sock_recvfrom_into", "sock_sendto",
         "_make_socket_transport", "_make_ssl_transport")),
     "asyncio.sslproto:SSLProtocol": (_BACKPORT + "sslproto", (
-        "_start_shutdown", "_finalize", "connection_lost")),
+        "_start_shutdown", "connection_lost")),
     "asyncio.streams:StreamReader": (_STREAMS, ("readuntil",)),
     "asyncio.streams:StreamWriter": (_STREAMS, ("start_tls",)),
 }
@@ -322,16 +322,15 @@ def _put_lazy_members(only=None):
         if module is None or only not in (None, module_name):
             continue
         owner = getattr(module, class_name)
-        members = vars(owner)
+        members = owner.__dict__
         for name in names:
-            key = (id(owner), name)
-            if key in _changed:
-                continue  # put once, until undone
-            # Logged as _set() logs, without its checks for other owners: this
-            # runs a few dozen times at every asyncio import.
             previous = members.get(name, _MISSING)
+            if type(previous) is LazyMember:
+                continue  # put once, until undone
+            # Logged for installed() and _undo(), without _set()'s bookkeeping:
+            # this runs a few dozen times at every asyncio import, and nothing
+            # else sets these members.
             _changes.append((owner, name, previous))
-            _changed.add(key)
             replaced = None if previous is _MISSING else previous
             setattr(owner, name, LazyMember(owner, name, where, replaced))
 

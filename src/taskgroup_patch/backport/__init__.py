@@ -55,4 +55,4 @@ def interpreters(cls, name):
     LazyMember may hold the place, and keeps what it stands in front of.
     """
     member = vars(cls)[name]
-    return member.replaced if isinstance(member, LazyMember) else member
+    return member.replaced if type(member) is LazyMember else member

@@ -17,7 +17,6 @@ from taskgroup_patch.backport import interpreters
 SSL_SHUTDOWN_TIMEOUT = 30.0
 
 _start_shutdown = interpreters(sslproto.SSLProtocol, "_start_shutdown")
-_finalize = interpreters(sslproto.SSLProtocol, "_finalize")
 _connection_lost = interpreters(sslproto.SSLProtocol, "connection_lost")
 
 
@@ -52,12 +51,9 @@ class SSLProtocol:
                 timeout, _abort_shutdown, self)
         _start_shutdown(self)
 
-    def _finalize(self):
-        # The shutdown completed, or the connection is being aborted.
-        _cancel_shutdown_timeout(self)
-        _finalize(self)
-
     def connection_lost(self, exc):
+        # The timer goes with the connection (not when the shutdown completes:
+        # then it finds no TLS pipe, and does nothing).
         _cancel_shutdown_timeout(self)
         _connection_lost(self, exc)
 
@@ -71,7 +67,9 @@ class _SSLProtocolTransport:
 
 def _abort_shutdown(protocol):
     protocol._shutdown_timeout_handle = None
-    if protocol._transport is not None:
+    # Unless the shutdown completed (or the connection was aborted), which
+    # drops the TLS pipe, and the socket is closing on its own.
+    if protocol._sslpipe is not None and protocol._transport is not None:
         protocol._transport._force_close(TimeoutError("SSL shutdown timed out"))
 
 
