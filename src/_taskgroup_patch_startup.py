@@ -34,6 +34,9 @@ else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
                "_pytest.assertion.rewrite", "coverage.python", "coverage.execfile",
                "IPython.core.interactiveshell", "exceptiongroup")
+    if sys.version_info < (3, 9):
+        # Executor.shutdown(cancel_futures=) (3.9), which _patch puts in place.
+        WATCHED += ("concurrent.futures.thread", "concurrent.futures.process")
     GAINING = ("typing", "datetime", "enum")
     if sys.version_info < (3, 9):
         GAINING += ("functools",)  # functools.cache

@@ -23,7 +23,7 @@ _MISSING = object()
 # thread.
 _lock = _thread.RLock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
-_changed = set()  # (id(owner), name) for each entry of _changes
+_changed = set()  # (id(owner), name) for each entry of _changes made by _set()
 _installed = False
 _exceptions_installed = False
 _type_dicts = {}  # id(the dict of a built-in type) -> the type's dotted name
@@ -44,6 +44,11 @@ ON_IMPORT = {
     "IPython.core.interactiveshell": "taskgroup_patch.adapters.ipython:adapt",
     "exceptiongroup": "taskgroup_patch._patch:_install_exceptions_on_import",
 }
+if sys.version_info < (3, 9):
+    # Executor.shutdown(cancel_futures=) (3.9); the executors' modules are
+    # imported on first use, with asyncio or without.
+    ON_IMPORT["concurrent.futures.thread"] = "taskgroup_patch._patch:_install_members"
+    ON_IMPORT["concurrent.futures.process"] = "taskgroup_patch._patch:_install_members"
 
 
 # What the backport adds to asyncio and its submodules, on first use: the
@@ -66,6 +71,8 @@ LAZY = {
     "asyncio.locks.Barrier": _BACKPORT + "locks",
     "asyncio.BrokenBarrierError": _BACKPORT + "locks",
     "asyncio.exceptions.BrokenBarrierError": _BACKPORT + "locks",
+    # The public name of the loop's server class (3.9), where it always was.
+    "asyncio.Server": "asyncio.base_events",
 }
 
 # asyncio's submodules that the backport provides.  They are modules of the
@@ -85,6 +92,54 @@ REPLACED = {
     "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run", "asyncio.runners.run",
     "asyncio.taskgroups", "asyncio.timeouts",
 }
+
+
+# Members of the classes of asyncio (and around it) that 3.9-3.15 added or
+# changed, each put in place on its first lookup (a backport.LazyMember holds
+# the place until then), so that only programs that use them pay for them.
+# "module:Class" -> (the backport module whose class of the same name defines
+# them, their names).
+_EVENTS = _BACKPORT + "events"
+_BASE_EVENTS = _BACKPORT + "base_events"
+_STREAMS = _BACKPORT + "streams"
+LAZY_MEMBERS = {
+    "asyncio.events:Handle": (_EVENTS, ("get_context",)),
+    "asyncio.events:AbstractServer": (_EVENTS, ("close_clients", "abort_clients")),
+    "asyncio.events:AbstractEventLoop": (_EVENTS, (
+        "create_task", "create_connection", "create_server", "start_tls",
+        "create_unix_connection", "create_unix_server", "connect_accepted_socket",
+        "sock_recvfrom", "sock_recvfrom_into", "sock_sendto")
+        # 3.9 gave these their newest signatures.
+        + (("shutdown_default_executor", "call_soon", "call_later", "call_at",
+            "call_soon_threadsafe") if sys.version_info < (3, 9) else ())),
+    "asyncio.base_events:BaseEventLoop": (_BASE_EVENTS, (
+        "shutdown_default_executor", "create_connection", "create_server",
+        "connect_accepted_socket", "start_tls")
+        + (("run_in_executor",) if sys.version_info < (3, 9) else ())),
+    "asyncio.base_events:Server": (_BASE_EVENTS, ("__init__", "close_clients", "abort_clients")),
+    "asyncio.selector_events:BaseSelectorEventLoop": (_BACKPORT + "selector_events", (
+        "sock_recvfrom", "sock_recvfrom_into", "sock_sendto",
+        "_make_socket_transport", "_make_ssl_transport")),
+    "asyncio.sslproto:SSLProtocol": (_BACKPORT + "sslproto", (
+        "_start_shutdown", "connection_lost")),
+    "asyncio.streams:StreamReader": (_STREAMS, ("readuntil",)),
+    "asyncio.streams:StreamWriter": (_STREAMS, ("start_tls",)),
+}
+if sys.platform != "win32":
+    LAZY_MEMBERS["asyncio.unix_events:_UnixSelectorEventLoop"] = (
+        _BACKPORT + "unix_events",
+        ("create_unix_connection", "create_unix_server", "_stop_serving"))
+if sys.version_info < (3, 9):
+    LAZY_MEMBERS["asyncio.transports:WriteTransport"] = (
+        _BACKPORT + "transports", ("get_write_buffer_limits",))
+    LAZY_MEMBERS["asyncio.sslproto:_SSLProtocolTransport"] = (
+        _BACKPORT + "sslproto", ("get_write_buffer_limits",))
+    _FUTURES = _BACKPORT + "concurrent_futures."
+    LAZY_MEMBERS["concurrent.futures._base:Executor"] = (_FUTURES + "_base", ("shutdown",))
+    LAZY_MEMBERS["concurrent.futures.thread:ThreadPoolExecutor"] = (
+        _FUTURES + "thread", ("shutdown",))
+    LAZY_MEMBERS["concurrent.futures.process:ProcessPoolExecutor"] = (
+        _FUTURES + "process", ("shutdown",))
 
 
 # Standard modules that gain names on 3.8-3.10 (typing.Self, contextlib.aclosing...):
@@ -224,6 +279,9 @@ def _install_backport():
                     asyncio, asyncio.exceptions, concurrent.futures)
     _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
+    if sys.version_info < (3, 9):
+        _extend_all(asyncio.base_events, ("Server",))
+    _put_lazy_members()
     _install_newer_semantics()
 
 
@@ -418,6 +476,35 @@ def _install_newer_semantics():
     _install_lazy()
 
 
+def _install_members(module):
+    """ON_IMPORT's action for a module of LAZY_MEMBERS imported after asyncio or without it."""
+    with _lock:
+        _put_lazy_members(module.__name__)
+
+
+def _put_lazy_members(only=None):
+    """Put LAZY_MEMBERS in place, in the modules imported (or in the one named *only*)."""
+    from taskgroup_patch.backport import LazyMember
+
+    for target, (where, names) in LAZY_MEMBERS.items():
+        module_name, _, class_name = target.partition(":")
+        module = sys.modules.get(module_name)
+        if module is None or only not in (None, module_name):
+            continue
+        owner = getattr(module, class_name)
+        members = owner.__dict__
+        for name in names:
+            previous = members.get(name, _MISSING)
+            if type(previous) is LazyMember:
+                continue  # put once, until undone
+            # Logged for installed() and _undo(), without _set()'s bookkeeping:
+            # this runs a few dozen times at every asyncio import, and nothing
+            # else sets these members.
+            _changes.append((owner, name, previous))
+            replaced = None if previous is _MISSING else previous
+            setattr(owner, name, LazyMember(owner, name, where, replaced))
+
+
 def _install_lazy():
     """Put LAZY and SUBMODULES in effect: each owner's __getattr__, __dir__, __all__."""
     owners = {}
@@ -580,6 +667,10 @@ def _target(owner, name):
 
 
 def _dotted(obj):
+    from taskgroup_patch.backport import LazyMember
+
+    if isinstance(obj, LazyMember):  # named without loading it
+        return obj.dotted_name()
     obj = getattr(obj, "fget", obj)  # a property, by its getter
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
