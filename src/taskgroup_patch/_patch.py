@@ -16,15 +16,19 @@ import sys
 from importlib.machinery import ModuleSpec
 
 _MISSING = object()
-# threading.Lock itself, without importing threading: a program's first
+# threading.RLock itself, without importing threading: a program's first
 # lookup of a name a standard module gains (enum.StrEnum...) imports this
-# module, which must then cost little.
-_lock = _thread.allocate_lock()
+# module, which must then cost little.  Re-entrant: loading a backport module
+# on first use may look up another.
+_lock = _thread.RLock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes
 _installed = False
 _lazy = {}  # the LAZY entries in effect here, once installed
 _submodules = {}  # the SUBMODULES entries in effect here, once installed
+_originals = {}  # UPDATED target -> the interpreter's object, while taken out
+_prepared = set()  # the backport modules loaded whose CHANGES are made
+_changed_types = []  # the built-in types whose dictionary _set_in_type() wrote
 
 # Watched module -> what to do once it is imported: "module:function" of this
 # package, called with the module.  On 3.11+ only asyncio is watched.  The
@@ -61,6 +65,8 @@ LAZY = {
     "asyncio.locks.Barrier": _BACKPORT + "locks",
     "asyncio.BrokenBarrierError": _BACKPORT + "locks",
     "asyncio.exceptions.BrokenBarrierError": _BACKPORT + "locks",
+    "asyncio.to_thread": _BACKPORT + "threads",
+    "asyncio.QueueShutDown": _BACKPORT + "queues",
 }
 
 # asyncio's submodules that the backport provides.  They are modules of the
@@ -71,6 +77,7 @@ LAZY = {
 SUBMODULES = {
     "asyncio.taskgroups": _BACKPORT + "taskgroups",
     "asyncio.timeouts": _BACKPORT + "timeouts",
+    "asyncio.threads": _BACKPORT + "threads",
 }
 
 # The LAZY names and SUBMODULES that replace the interpreter's own where it
@@ -80,6 +87,27 @@ REPLACED = {
     "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run", "asyncio.runners.run",
     "asyncio.taskgroups", "asyncio.timeouts",
 }
+
+# The LAZY names whose interpreter object the backport module changes in
+# place, rather than replaces: 3.13's Queue.shutdown() goes into the
+# interpreter's queue classes, which keep everything else (loop= on 3.8/3.9,
+# their subclasses' overrides).  Taken out until first use as REPLACED names
+# are; loading the module puts them back first, then makes its CHANGES.
+UPDATED = set()
+
+if sys.version_info < (3, 13):
+    # 3.13's queue shutdown, and as_completed() as an asynchronous iterator.
+    # In asyncio only: each owner more costs `import asyncio` ~40k instructions
+    # (0.015 %); the backport modules' CHANGES put them into asyncio.queues
+    # and asyncio.tasks as they load.
+    LAZY.update({
+        "asyncio.Queue": _BACKPORT + "queues",
+        "asyncio.PriorityQueue": _BACKPORT + "queues",
+        "asyncio.LifoQueue": _BACKPORT + "queues",
+        "asyncio.as_completed": _BACKPORT + "as_completed",
+    })
+    UPDATED.update({"asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue"})
+    REPLACED.add("asyncio.as_completed")
 
 
 # Standard modules that gain names on 3.8-3.10 (typing.Self, contextlib.aclosing...):
@@ -94,6 +122,8 @@ GAINED_FROM = {
     "datetime": _BACKPORT + "datetime",
     "enum": _BACKPORT + "enum",
     "functools": _BACKPORT + "functools",
+    "contextlib": _BACKPORT + "contextlib",
+    "inspect": _BACKPORT + "inspect",
 }
 
 # The start-up module, whose GAINING modules are given their names once it is armed.
@@ -104,7 +134,7 @@ def gained(module, name):
     """Return *name* of the standard *module*, which lacks it; AttributeError if not ours."""
     where = GAINED_FROM.get(module.__name__)
     if where is not None:
-        backport = _loaded(where)
+        backport = _load(where)
         if name in backport.GAINED:
             source = getattr(backport, "SOURCE", None)
             return getattr(_loaded(source) if source else backport, name)
@@ -199,6 +229,7 @@ def _install_backport():
     import asyncio
     import asyncio.base_events
     import asyncio.exceptions
+    import asyncio.futures
     import asyncio.tasks
     import concurrent.futures
     import concurrent.futures._base
@@ -224,6 +255,15 @@ def _install_backport():
                     asyncio, asyncio.exceptions, concurrent.futures)
     _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
+    if sys.version_info < (3, 9):
+        # PEP 585's asyncio.Future[int] and Task[int]; the queues get it when they load.
+        from taskgroup_patch.backport import _cfuture
+
+        _set_in_type(asyncio.futures.Future, "__class_getitem__", _cfuture.class_getitem)
+        _set(asyncio.futures._PyFuture, "__class_getitem__", _cfuture.class_getitem)
+    if sys.version_info < (3, 10):
+        # builtins.aiter/anext, async nullcontext...: no lookup announces them.
+        _load(_BACKPORT + "py310")
     _install_newer_semantics()
 
 
@@ -255,7 +295,9 @@ def _install_lazy():
         owner_name, _, name = target.rpartition(".")
         owner = sys.modules.get(owner_name) or importlib.import_module(owner_name)
         if name in owner.__dict__:
-            if target not in REPLACED:
+            if target in UPDATED:
+                _originals[target] = owner.__dict__[name]
+            elif target not in REPLACED:
                 continue
             _remove(owner, name)
         _lazy[target] = where
@@ -289,7 +331,7 @@ def _lazy_attributes(owner_name):
         target = owner_name + "." + name
         where = _lazy.get(target)
         if where is not None:
-            value = getattr(importlib.import_module(where), name)
+            value = getattr(_load(where), name)
         elif target in _submodules:
             value = importlib.import_module(target)
         else:
@@ -306,6 +348,29 @@ def _lazy_attributes(owner_name):
     return __getattr__, __dir__
 
 
+def _load(where):
+    """Import the backport module *where*; the first time, make its CHANGES; return it."""
+    with _lock:
+        if where not in _prepared:
+            # The UPDATED names it changes go back first: it finds them in asyncio.
+            for target in [t for t in _originals if _lazy.get(t) == where]:
+                owner_name, _, name = target.rpartition(".")
+                sys.modules[owner_name].__dict__[name] = _originals.pop(target)
+            module = _loaded(where)
+            for owner, name, value in getattr(module, "CHANGES", ()):
+                _set(owner, name, value)
+            # All its names go in place at once, each owner's its own: a
+            # mock.patch() of asyncio.taskgroups.TaskGroup must not be what
+            # asyncio.TaskGroup becomes when first looked up meanwhile, and
+            # a patch of asyncio.TaskGroup must restore, not delete, it.
+            for target, source in _lazy.items():
+                if source == where:
+                    owner_name, _, name = target.rpartition(".")
+                    sys.modules[owner_name].__dict__.setdefault(name, getattr(module, name))
+            _prepared.add(where)
+    return sys.modules[where]
+
+
 class _SubmoduleFinder:
     """Finds the SUBMODULES for the import system: the backport module each is."""
 
@@ -317,7 +382,7 @@ class _SubmoduleFinder:
     def create_module(self, spec):
         # The module keeps its own name and spec (the import system does not
         # override them), so tracebacks and importlib.reload() stay truthful.
-        return importlib.import_module(_submodules[spec.name])
+        return _load(_submodules[spec.name])
 
     def exec_module(self, module):
         pass  # executed once, as the backport module
@@ -358,6 +423,15 @@ def _set(owner, name, value):
         setattr(owner, name, value)
 
 
+def _set_in_type(cls, name, value):
+    # _set() for a built-in (C) type, such as 3.8's asyncio.Future.
+    from taskgroup_patch.backport import _cfuture
+
+    _set(_cfuture.type_dict(cls), name, value)
+    _cfuture.type_modified(cls)
+    _changed_types.append(cls)
+
+
 def _set_everywhere(name, value, *owners):
     for owner in owners:
         _set(owner, name, value)
@@ -381,6 +455,8 @@ def _undo():
     _changed.clear()
     _lazy.clear()
     _submodules.clear()
+    _originals.clear()
+    _prepared.clear()
     sys.meta_path = [f for f in sys.meta_path if f is not _submodule_finder]
     while _changes:
         owner, name, previous = _changes.pop()
@@ -394,15 +470,24 @@ def _undo():
                 delattr(owner, name)
         else:
             setattr(owner, name, previous)
+    while _changed_types:
+        from taskgroup_patch.backport import _cfuture
+
+        _cfuture.type_modified(_changed_types.pop())
 
 
 def _target(owner, name):
     if owner is sys.modules:
         return "sys.modules[%r]" % name
+    for cls in _changed_types:
+        if owner == cls.__dict__:  # the type's own dictionary, seen through its proxy
+            return _dotted(cls) + "." + name
     return _dotted(owner) + "." + name
 
 
 def _dotted(obj):
+    if isinstance(obj, classmethod):
+        obj = obj.__func__
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
     if module and qualname:
