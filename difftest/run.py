@@ -261,6 +261,17 @@ def features_seen(trace):
                 seen.add("ContextVar read")
             elif kind in ("shielded", "wait_for"):
                 seen.add(kind + " returned")
+            elif kind == "completed":
+                seen.add("as_completed yielded %s" % (
+                    "an original task" if isinstance(e[3], int) else "an outcome"))
+            elif kind == "as_completed":
+                seen.add("as_completed timed out")
+            elif kind == "thread":
+                seen.add("to_thread returned")
+            elif kind in ("put", "got"):
+                seen.add("queue %s%s" % (kind, ": shut down" if e[-1] == "shut down" else ""))
+            elif kind in ("shutdown", "task_done", "joined"):
+                seen.add("queue %s%s" % (kind, " (immediate)" if e[3:4] == [True] else ""))
     for expired, _ in trace.get("timeouts", {}).values():
         seen.add("timeout expired" if expired else "timeout not expired")
     for state in trace.get("final", {}).values():
