@@ -122,13 +122,26 @@ def test_mock_patch(name, attribute):
     """.format(name=name, attribute=attribute))
 
 
+@pytest.mark.parametrize("name, attribute", SUBMODULES)
+def test_using_a_name_imports_its_submodule(name, attribute):
+    # As a native `import asyncio` has every submodule in sys.modules.
+    check("""
+        import sys, asyncio
+        getattr(asyncio, {attribute!r})
+        module = sys.modules[{name!r}]
+        assert getattr(module, {attribute!r}) is getattr(asyncio, {attribute!r})
+        assert getattr(asyncio, {short!r}) is module
+        print("ok")
+    """.format(name=name, attribute=attribute, short=name.rpartition(".")[2]))
+
+
 def test_extraasync_recipe():
     # What extraasync 0.2.0's test suite does: forget the module, patch
     # TaskGroup in both places while a module subclasses it, import again.
     check("""
         import sys
         import asyncio
-        import asyncio.taskgroups
+        from asyncio import TaskGroup
         from unittest import mock
 
         del sys.modules["asyncio.taskgroups"]

@@ -367,6 +367,13 @@ def _load(where):
                 if source == where:
                     owner_name, _, name = target.rpartition(".")
                     sys.modules[owner_name].__dict__.setdefault(name, getattr(module, name))
+            # And the submodule it is, as after a native `import asyncio`: code
+            # that uses TaskGroup may `del sys.modules["asyncio.taskgroups"]`.
+            for target, source in _submodules.items():
+                if source == where:
+                    package, _, name = target.rpartition(".")
+                    sys.modules.setdefault(target, module)
+                    sys.modules[package].__dict__.setdefault(name, module)
             _prepared.add(where)
     return sys.modules[where]
 
