@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from _asynciohelpers import no_asyncio_errors  # noqa: F401
-from conftest import run_python
+from conftest import PATCHED, run_python
 
 NEEDS_313 = pytest.mark.skipif(
     (3, 11) <= sys.version_info < (3, 13),
@@ -140,8 +140,10 @@ def test_a_single_awaitable_is_refused(make):
 
 
 @NEEDS_313
-def test_starts_the_work_when_called():
-    # 3.13 schedules everything at the call, not at the first step.
+def test_when_the_work_starts():
+    # 3.13 starts it when as_completed() is called.  On 3.8-3.10 it starts at
+    # the first step, as their as_completed() did: code written for them may
+    # make the iterator before the loop it will run in is set.
     async def main():
         started = []
 
@@ -150,11 +152,24 @@ def test_starts_the_work_when_called():
 
         iterator = asyncio.as_completed([job(), job()])
         await asyncio.sleep(0)
-        assert started == [1, 1]
+        assert started == ([] if PATCHED else [1, 1])
         async for _ in iterator:
             pass
+        assert started == [1, 1]
 
     asyncio.run(main())
+
+
+@pytest.mark.skipif(not PATCHED, reason="3.8-3.10's own as_completed(): the package's keeps it")
+def test_made_before_the_loop_is_set():
+    loop = asyncio.new_event_loop()
+    try:
+        iterator = asyncio.as_completed([value_after(0, 1)])
+        asyncio.set_event_loop(loop)
+        assert [loop.run_until_complete(f) for f in iterator] == [1]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 10), reason="loop= was removed in 3.10")

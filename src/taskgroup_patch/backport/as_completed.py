@@ -32,6 +32,17 @@ class _AsCompletedIterator:
     """
 
     def __init__(self, aws, timeout, loop):
+        self._aws = aws
+        self._timeout = timeout
+        self._loop = loop
+        self._todo_left = None  # until started
+
+    def _start(self):
+        # At the first step, as the generator of 3.8-3.12 did (3.13 starts
+        # at the call): code written for them may make the iterator before
+        # the loop it runs in is set.
+        loop, aws = self._loop, self._aws
+        self._aws = None
         self._done = Queue() if loop is None else Queue(loop=loop)
         self._timeout_handle = None
         if loop is None:
@@ -40,8 +51,8 @@ class _AsCompletedIterator:
         todo = {ensure_future(aw, loop=loop) for aw in set(aws)}
         for future in todo:
             future.add_done_callback(self._on_completion)
-        if todo and timeout is not None:
-            self._timeout_handle = loop.call_later(timeout, self._on_timeout)
+        if todo and self._timeout is not None:
+            self._timeout_handle = loop.call_later(self._timeout, self._on_timeout)
         self._todo = todo
         self._todo_left = len(todo)
 
@@ -52,12 +63,16 @@ class _AsCompletedIterator:
         return self
 
     async def __anext__(self):
+        if self._todo_left is None:
+            self._start()
         if not self._todo_left:
             raise StopAsyncIteration
         self._todo_left -= 1
         return await self._next_done()
 
     def __next__(self):
+        if self._todo_left is None:
+            self._start()
         if not self._todo_left:
             raise StopIteration
         self._todo_left -= 1
