@@ -37,9 +37,17 @@ else:
     if sys.version_info < (3, 9):
         # Executor.shutdown(cancel_futures=) (3.9), which _patch puts in place.
         WATCHED += ("concurrent.futures.thread", "concurrent.futures.process")
-    GAINING = ("typing", "datetime", "enum")
+    GAINING = ("typing", "datetime", "enum", "contextlib", "inspect")
     if sys.version_info < (3, 9):
         GAINING += ("functools",)  # functools.cache
+
+# GAINING modules that gain a few names, while programs ask them for others
+# (typing_extensions looks inspect.get_annotations up at every start on 3.8
+# and 3.9): the package is imported for these names only.
+ONLY = {
+    "contextlib": ("aclosing", "AsyncContextDecorator", "chdir"),
+    "inspect": ("markcoroutinefunction",),
+}
 
 # GAINING module -> the libraries that stand in for it (and copies of them
 # vendored as pip._vendor.typing_extensions): they ask hasattr(typing, "X")
@@ -112,6 +120,7 @@ def _add_getattr(module):
     if "__getattr__" in namespace:
         return
     stand_ins = STAND_INS.get(module.__name__, ())
+    only = ONLY.get(module.__name__)
     # The names looked up so far, if the module has stand-ins: kept here, not
     # in the module, which they must go on seeing as the interpreter made it.
     found = {}
@@ -119,7 +128,8 @@ def _add_getattr(module):
     def __getattr__(name):
         # The package never adds an underscored name, and `from module import
         # x` asks for __path__ each time: those stay as cheap as can be.
-        if name[:1] != "_" and not (stand_ins and _asked_by(stand_ins)):
+        if (name[:1] != "_" and (only is None or name in only)
+                and not (stand_ins and _asked_by(stand_ins))):
             if name in found:
                 return found[name]
             try:

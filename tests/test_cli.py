@@ -485,7 +485,9 @@ def test_check_says_what_is_patched_and_why(switch, patched):
 
 def test_check_fits_on_a_screen_and_verbose_lists_every_replacement():
     short = check_output().stdout.splitlines()
-    assert len(short) <= 15, short
+    # A terminal's 24 rows, with room for the prompt: asyncio's own list of
+    # added names wraps over several lines on 3.8 (issue 18 added ten).
+    assert len(short) <= 20, short
     # No dump of replacements: the Task one at most, named on the asyncio line.
     named = [line for line in short if " -> taskgroup_patch." in line]
     assert named == [line for line in named if line.startswith("asyncio: patched")], named

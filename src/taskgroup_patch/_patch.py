@@ -18,17 +18,19 @@ from importlib.machinery import ModuleSpec
 _MISSING = object()
 # threading.RLock itself, without importing threading: a program's first
 # lookup of a name a standard module gains (enum.StrEnum...) imports this
-# module, which must then cost little.  Reentrant: install() imports
+# module, which must then cost little.  Re-entrant: install() imports
 # exceptiongroup, whose import hook calls _install_exceptions() in the same
-# thread.
+# thread, and loading a backport module on first use may look up another.
 _lock = _thread.RLock()
 _changes = []  # (owner, name, previous value or _MISSING), in order applied
 _changed = set()  # (id(owner), name) for each entry of _changes made by _set()
 _installed = False
 _exceptions_installed = False
-_type_dicts = {}  # id(the dict of a built-in type) -> the type's dotted name
+_builtin_types = {}  # id(a built-in type's own dictionary) -> the type, once written
 _lazy = {}  # the LAZY entries in effect here, once installed
 _submodules = {}  # the SUBMODULES entries in effect here, once installed
+_originals = {}  # UPDATED target -> the interpreter's object, while taken out
+_prepared = set()  # the backport modules loaded whose CHANGES are made
 
 # Watched module -> what to do once it is imported: "module:function" of this
 # package, called with the module.  On 3.11+ only asyncio is watched.  The
@@ -73,6 +75,8 @@ LAZY = {
     "asyncio.exceptions.BrokenBarrierError": _BACKPORT + "locks",
     # The public name of the loop's server class (3.9), where it always was.
     "asyncio.Server": "asyncio.base_events",
+    "asyncio.to_thread": _BACKPORT + "threads",
+    "asyncio.QueueShutDown": _BACKPORT + "queues",
 }
 
 # asyncio's submodules that the backport provides.  They are modules of the
@@ -83,6 +87,7 @@ LAZY = {
 SUBMODULES = {
     "asyncio.taskgroups": _BACKPORT + "taskgroups",
     "asyncio.timeouts": _BACKPORT + "timeouts",
+    "asyncio.threads": _BACKPORT + "threads",
 }
 
 # The LAZY names and SUBMODULES that replace the interpreter's own where it
@@ -92,6 +97,27 @@ REPLACED = {
     "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run", "asyncio.runners.run",
     "asyncio.taskgroups", "asyncio.timeouts",
 }
+
+# The LAZY names whose interpreter object the backport module changes in
+# place, rather than replaces: 3.13's Queue.shutdown() goes into the
+# interpreter's queue classes, which keep everything else (loop= on 3.8/3.9,
+# their subclasses' overrides).  Taken out until first use as REPLACED names
+# are; loading the module puts them back first, then makes its CHANGES.
+UPDATED = set()
+
+if sys.version_info < (3, 13):
+    # 3.13's queue shutdown, and as_completed() as an asynchronous iterator.
+    # In asyncio only: each owner more costs `import asyncio` ~40k instructions
+    # (0.015 %); the backport modules' CHANGES put them into asyncio.queues
+    # and asyncio.tasks as they load.
+    LAZY.update({
+        "asyncio.Queue": _BACKPORT + "queues",
+        "asyncio.PriorityQueue": _BACKPORT + "queues",
+        "asyncio.LifoQueue": _BACKPORT + "queues",
+        "asyncio.as_completed": _BACKPORT + "as_completed",
+    })
+    UPDATED.update({"asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue"})
+    REPLACED.add("asyncio.as_completed")
 
 
 # Members of the classes of asyncio (and around it) that 3.9-3.15 added or
@@ -154,6 +180,8 @@ GAINED_FROM = {
     "datetime": _BACKPORT + "datetime",
     "enum": _BACKPORT + "enum",
     "functools": _BACKPORT + "functools",
+    "contextlib": _BACKPORT + "contextlib",
+    "inspect": _BACKPORT + "inspect",
 }
 
 # The start-up module, whose GAINING modules are given their names once it is armed.
@@ -164,7 +192,7 @@ def gained(module, name):
     """Return *name* of the standard *module*, which lacks it; AttributeError if not ours."""
     where = GAINED_FROM.get(module.__name__)
     if where is not None:
-        backport = _loaded(where)
+        backport = _load(where)
         if name in backport.GAINED:
             source = getattr(backport, "SOURCE", None)
             return getattr(_loaded(source) if source else backport, name)
@@ -259,6 +287,7 @@ def _install_backport():
     import asyncio
     import asyncio.base_events
     import asyncio.exceptions
+    import asyncio.futures
     import asyncio.tasks
     import concurrent.futures
     import concurrent.futures._base
@@ -281,6 +310,14 @@ def _install_backport():
     _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
     if sys.version_info < (3, 9):
         _extend_all(asyncio.base_events, ("Server",))
+        # PEP 585's asyncio.Future[int] and Task[int]; the queues get it when they load.
+        from taskgroup_patch.backport import _cfuture
+
+        _set_in_builtin_type(asyncio.futures.Future, "__class_getitem__", _cfuture.class_getitem)
+        _set(asyncio.futures._PyFuture, "__class_getitem__", _cfuture.class_getitem)
+    if sys.version_info < (3, 10):
+        # builtins.aiter/anext, async nullcontext...: no lookup announces them.
+        _load(_BACKPORT + "py310")
     _put_lazy_members()
     _install_newer_semantics()
 
@@ -445,14 +482,27 @@ del _name, _stand_in
 
 
 def _set_in_builtin_type(cls, name, value):
-    # A C type refuses setattr: its own dictionary takes the name, and the
-    # type caches must then forget what they found before.
-    from taskgroup_patch.backport import exceptions
+    # A C type (BaseException, 3.8's asyncio.Future) refuses setattr: its own
+    # dictionary, which gc reaches behind the read-only __dict__ proxy, takes
+    # the name, and the interpreter must then forget what it cached of the
+    # type's attributes.  No ctypes: importing it costs more than all of this.
+    import gc
 
-    namespace = exceptions.type_dict(cls)
-    _type_dicts[id(namespace)] = _dotted(cls)
+    namespace, = gc.get_referents(cls.__dict__)
+    _builtin_types[id(namespace)] = cls
     _set(namespace, name, value)
-    exceptions.invalidate_type_caches()
+    _type_modified(cls)
+
+
+def _type_modified(cls):
+    # PyType_Modified(cls), which drops the attribute caches of cls and its
+    # subclasses: the setter of __abstractmethods__ calls it and, unlike
+    # setattr(), accepts built-in types.  Setting then deleting the name
+    # leaves the dictionary as it was (cls is not abstract).
+    assert "__abstractmethods__" not in cls.__dict__
+    abstract = type.__dict__["__abstractmethods__"]
+    abstract.__set__(cls, frozenset())
+    abstract.__delete__(cls)
 
 
 def _install_newer_semantics():
@@ -512,7 +562,9 @@ def _install_lazy():
         owner_name, _, name = target.rpartition(".")
         owner = sys.modules.get(owner_name) or importlib.import_module(owner_name)
         if name in owner.__dict__:
-            if target not in REPLACED:
+            if target in UPDATED:
+                _originals[target] = owner.__dict__[name]
+            elif target not in REPLACED:
                 continue
             _remove(owner, name)
         _lazy[target] = where
@@ -546,7 +598,7 @@ def _lazy_attributes(owner_name):
         target = owner_name + "." + name
         where = _lazy.get(target)
         if where is not None:
-            value = getattr(importlib.import_module(where), name)
+            value = getattr(_load(where), name)
         elif target in _submodules:
             value = importlib.import_module(target)
         else:
@@ -563,6 +615,36 @@ def _lazy_attributes(owner_name):
     return __getattr__, __dir__
 
 
+def _load(where):
+    """Import the backport module *where*; the first time, make its CHANGES; return it."""
+    with _lock:
+        if where not in _prepared:
+            # The UPDATED names it changes go back first: it finds them in asyncio.
+            for target in [t for t in _originals if _lazy.get(t) == where]:
+                owner_name, _, name = target.rpartition(".")
+                sys.modules[owner_name].__dict__[name] = _originals.pop(target)
+            module = _loaded(where)
+            for owner, name, value in getattr(module, "CHANGES", ()):
+                _set(owner, name, value)
+            # All its names go in place at once, each owner's its own: a
+            # mock.patch() of asyncio.taskgroups.TaskGroup must not be what
+            # asyncio.TaskGroup becomes when first looked up meanwhile, and
+            # a patch of asyncio.TaskGroup must restore, not delete, it.
+            for target, source in _lazy.items():
+                if source == where:
+                    owner_name, _, name = target.rpartition(".")
+                    sys.modules[owner_name].__dict__.setdefault(name, getattr(module, name))
+            # And the submodule it is, as after a native `import asyncio`: code
+            # that uses TaskGroup may `del sys.modules["asyncio.taskgroups"]`.
+            for target, source in _submodules.items():
+                if source == where:
+                    package, _, name = target.rpartition(".")
+                    sys.modules.setdefault(target, module)
+                    sys.modules[package].__dict__.setdefault(name, module)
+            _prepared.add(where)
+    return sys.modules[where]
+
+
 class _SubmoduleFinder:
     """Finds the SUBMODULES for the import system: the backport module each is."""
 
@@ -574,7 +656,7 @@ class _SubmoduleFinder:
     def create_module(self, spec):
         # The module keeps its own name and spec (the import system does not
         # override them), so tracebacks and importlib.reload() stay truthful.
-        return importlib.import_module(_submodules[spec.name])
+        return _load(_submodules[spec.name])
 
     def exec_module(self, module):
         pass  # executed once, as the backport module
@@ -615,6 +697,7 @@ def _set(owner, name, value):
         setattr(owner, name, value)
 
 
+
 def _set_everywhere(name, value, *owners):
     for owner in owners:
         _set(owner, name, value)
@@ -640,6 +723,8 @@ def _undo():
     _changed.clear()
     _lazy.clear()
     _submodules.clear()
+    _originals.clear()
+    _prepared.clear()
     sys.meta_path = [f for f in sys.meta_path if f is not _submodule_finder]
     while _changes:
         owner, name, previous = _changes.pop()
@@ -653,16 +738,15 @@ def _undo():
                 delattr(owner, name)
         else:
             setattr(owner, name, previous)
-    if _type_dicts:
-        from taskgroup_patch.backport import exceptions
-        exceptions.invalidate_type_caches()
+    while _builtin_types:
+        _type_modified(_builtin_types.popitem()[1])
 
 
 def _target(owner, name):
     if owner is sys.modules:
         return "sys.modules[%r]" % name
-    if id(owner) in _type_dicts:
-        return _type_dicts[id(owner)] + "." + name
+    if id(owner) in _builtin_types:
+        return _dotted(_builtin_types[id(owner)]) + "." + name
     return _dotted(owner) + "." + name
 
 
@@ -672,6 +756,8 @@ def _dotted(obj):
     if isinstance(obj, LazyMember):  # named without loading it
         return obj.dotted_name()
     obj = getattr(obj, "fget", obj)  # a property, by its getter
+    if isinstance(obj, classmethod):
+        obj = obj.__func__
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
     if module and qualname:

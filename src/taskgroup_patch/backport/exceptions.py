@@ -1,11 +1,8 @@
 """What 3.11 added to the built-in exceptions, for 3.8-3.10.
 
 * ``BaseException.add_note()`` (PEP 678).  BaseException is a C type that
-  refuses new attributes; the function goes into its type dictionary, which
-  gc.get_referents() reaches behind the read-only mapping proxy, and
-  sys._clear_type_cache() then invalidates every type's method cache (on
-  3.8-3.10 it calls PyType_Modified(object)), so subclasses find it.  No
-  ctypes: importing it would cost more than everything else here.
+  refuses new attributes: taskgroup_patch._patch writes the function into
+  its type dictionary, where subclasses find it.
 * ``ExceptionGroup`` and ``BaseExceptionGroup`` are the exceptiongroup
   backport's classes, made to look like the builtins they are on 3.11+: their
   __module__ is "builtins" (tracebacks say ``ExceptionGroup: ...``, pickles
@@ -18,8 +15,6 @@ taskgroup_patch._patch applies these, on 3.8-3.10, when exceptiongroup is
 first imported (patching asyncio imports it).
 """
 
-import gc
-import sys
 
 import exceptiongroup
 
@@ -47,19 +42,6 @@ def add_note(self, note, /):
 
 
 add_note.__qualname__ = "BaseException.add_note"
-
-
-def type_dict(cls):
-    """The dictionary of a built-in type itself, not a read-only view of it.
-
-    Whoever writes into it must then call sys._clear_type_cache().
-    """
-    return gc.get_referents(cls.__dict__)[0]
-
-
-def invalidate_type_caches():
-    """Make every type look its attributes up afresh (after a type_dict() write)."""
-    sys._clear_type_cache()
 
 
 def copy_group_attributes(group, part):
