@@ -96,6 +96,63 @@ async def memory(n, warm_n, **_):
     return {"self": [per_task], "sizeof": size}
 
 
+async def queue_put_get(n, reps, warm, **_):
+    # The queue methods that never wait: put() then get() n items.
+    out = []
+    for i in range(warm + reps):
+        queue = asyncio.Queue()
+        put, get = queue.put, queue.get
+        gc.collect()
+        t0 = pt()
+        for item in range(n):
+            await put(item)
+        for _ in range(n):
+            await get()
+        dt = pt() - t0
+        if i >= warm:
+            out.append(dt)
+    return {"self": out}
+
+
+async def queue_handoff(n, reps, warm, **_):
+    # n items through a queue of one slot: every put() and get() waits.
+    async def produce(queue):
+        for item in range(n):
+            await queue.put(item)
+
+    async def consume(queue):
+        for _ in range(n):
+            await queue.get()
+
+    out = []
+    for i in range(warm + reps):
+        queue = asyncio.Queue(maxsize=1)
+        gc.collect()
+        t0 = pt()
+        await asyncio.gather(produce(queue), consume(queue))
+        dt = pt() - t0
+        if i >= warm:
+            out.append(dt)
+    return {"self": out}
+
+
+async def as_completed(n, reps, warm, **_):
+    # n tasks, each awaited through as_completed() as 3.8-3.12 code does.
+    create_task = asyncio.create_task
+    out = []
+    for i in range(warm + reps):
+        tasks = [create_task(noop()) for _ in range(n)]
+        await asyncio.sleep(0)  # every task is done
+        gc.collect()
+        t0 = pt()
+        for next_done in asyncio.as_completed(tasks):
+            await next_done
+        dt = pt() - t0
+        if i >= warm:
+            out.append(dt)
+    return {"self": out}
+
+
 # --- several variants interleaved in one process
 
 async def interleave(variants, reps, warm):
@@ -454,6 +511,9 @@ WORKLOADS = {
     "create_gather": create_gather,
     "cancel": cancel,
     "memory": memory,
+    "queue_put_get": queue_put_get,
+    "queue_handoff": queue_handoff,
+    "as_completed": as_completed,
     "taskgroup": taskgroup,
     "taskgroup_empty": taskgroup_empty,
     "timeout_empty": timeout_empty,

@@ -236,7 +236,7 @@ def _pairs(ours, theirs, reps, warm=2):
 def _compiled(source):
     from taskgroup_patch.exceptstar import loader
     namespace = {}
-    exec(loader.compile(textwrap.dedent(source), "<bench>", dont_inherit=True), namespace)
+    exec(loader.compile(textwrap.dedent(source), "<bench>", "exec", dont_inherit=True), namespace)
     return namespace
 
 

@@ -51,6 +51,12 @@ SIZES = {
                {"n": 2_000, "pairs": 3, "reps": 1, "warm": 1}),
     "memory": ({"n": 100_000, "warm_n": 1_000, "pairs": 2},
                {"n": 10_000, "warm_n": 1_000, "pairs": 1}),
+    "queue_put_get": ({"n": 100_000, "pairs": 11, "reps": 3, "warm": 1},
+                      {"n": 10_000, "pairs": 3, "reps": 1, "warm": 1}),
+    "queue_handoff": ({"n": 20_000, "pairs": 11, "reps": 3, "warm": 1},
+                      {"n": 2_000, "pairs": 3, "reps": 1, "warm": 1}),
+    "as_completed": ({"n": 20_000, "pairs": 11, "reps": 3, "warm": 1},
+                     {"n": 2_000, "pairs": 3, "reps": 1, "warm": 1}),
     "taskgroup": ({"n": 10_000, "reps": 30, "warm": 2, "rounds": 3},
                   {"n": 1_000, "reps": 5, "warm": 1}),
     "taskgroup_empty": ({"m": 10_000, "reps": 21, "warm": 2, "rounds": 3},
@@ -455,6 +461,43 @@ def fig_memory(size):
               % (size["n"], _side_label()),
          against=C_TASK, values=values, baseline=baseline, unit="bytes per task", scale=1,
          limit=1.05, extra={"sizeof_task": a["sizeof"], "baseline_sizeof_task": b["sizeof"]})
+
+
+# Queues and as_completed (issue 18): on 3.8-3.12 the package's methods of
+# the interpreter's queue classes (they check for shutdown) and its
+# as_completed() (an iterator object, not a generator), against the
+# interpreter's own in a package-off child.
+
+QUEUE_GOAL = "within 5% of the interpreter's own (issue 18)"
+
+
+def _against_own(name, what, size, unit_per):
+    values, baseline, _, _ = _paired_children(name, size)
+    emit(name, what="%s: %s" % (what, "taskgroup_patch's (TASKGROUP_PATCH=1)" if PATCHED
+                               else "native (package off; A/A noise check)"),
+         against="the interpreter's own, package off (TASKGROUP_PATCH=0), separate child",
+         values=values, baseline=baseline, unit="ms CPU", scale=1e3, limit=1.05,
+         goal=QUEUE_GOAL if PATCHED else None,
+         extra={unit_per: _r(statistics.median(values) / size["n"] * 1e6),
+                "baseline_" + unit_per: _r(statistics.median(baseline) / size["n"] * 1e6)})
+
+
+@figure("queue_put_get")
+def fig_queue_put_get(size):
+    _against_own("queue_put_get", "await put() then await get() of %d items, "
+                 "an unbounded asyncio.Queue" % size["n"], size, "per_item_us")
+
+
+@figure("queue_handoff")
+def fig_queue_handoff(size):
+    _against_own("queue_handoff", "%d items from a producer to a consumer task through "
+                 "asyncio.Queue(maxsize=1), every call waits" % size["n"], size, "per_item_us")
+
+
+@figure("as_completed")
+def fig_as_completed(size):
+    _against_own("as_completed", "`for f in asyncio.as_completed(tasks): await f` over "
+                 "%d done tasks" % size["n"], size, "per_task_us")
 
 
 # In-process figures.  Ours (patched on 3.8-3.10, native asyncio on 3.11+)

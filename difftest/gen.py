@@ -43,6 +43,14 @@ Statements (``k`` is the kind; bodies are lists of statements):
     shield tid body  T[tid] = asyncio.create_task(c<tid>()); await asyncio.shield(T[tid])
     wait_for tid d body
                      await asyncio.wait_for(c<tid>(), d)
+    thread v         await asyncio.to_thread(thread_job, v), logged (what the thread sees)
+    qput v / qget / qshut immediate / qdone / qjoin
+                     Q[0].put(v), get(), shutdown(immediate), task_done(), join() on
+                     the program's queue (its maxsize is "queue"), logged
+    ascomp tids d iterate bodies
+                     T[tid] = asyncio.create_task(c<tid>()) for each, then iterate
+                     asyncio.as_completed(those tasks, timeout=d) with async for
+                     or for, logging each completion and a timeout
 
 ``"factory": true`` makes main() install a task factory written for 3.14,
 ``(loop, coro, **kwargs)``, that logs the keywords it is given (3.13 and the
@@ -68,7 +76,8 @@ from hypothesis import strategies as st
 
 FEATURES = ("tg", "spawn", "timeout", "resched", "try", "shield", "wait_for",
             "uncancel", "cancel", "events", "sched", "base_exc", "raise_cancel",
-            "group_ref", "context", "cancel_msg", "create_kw", "except_star", "eager")
+            "group_ref", "context", "cancel_msg", "create_kw", "except_star", "eager",
+            "queue", "as_completed", "to_thread")
 EXCEPTIONS = ("ValueError", "KeyError", "E1", "E2", "EG", "B1", "CancelledError")
 # Weighted by repetition: cancellations and timeouts are what this is about.
 CATCHES = ("Exception", "BaseException", "CancelledError", "CancelledError",
@@ -132,6 +141,10 @@ def _kinds(ctx, depth, in_tg, in_fin):
         simple.append("cancel")
     if "resched" in f and ctx.next_tmid > 1:
         simple += ["resched", "resched"]
+    if "queue" in f:
+        simple.append("queue")  # one of its operations: see _stmt
+    if "to_thread" in f:
+        simple.append("thread")
     if in_fin:
         simple = [k for k in simple if k != "ret"]
     compound = []
@@ -151,6 +164,8 @@ def _kinds(ctx, depth, in_tg, in_fin):
                 compound.append("shield")
             if "wait_for" in f:
                 compound.append("wait_for")
+            if "as_completed" in f:
+                compound.append("ascomp")
     return simple + compound
 
 
@@ -178,6 +193,8 @@ def _task_body(draw, ctx, depth):
 
 def _stmt(draw, ctx, depth, in_tg, in_fin):
     k = draw(st.sampled_from(_kinds(ctx, depth, in_tg, in_fin)))
+    if k == "queue":
+        k = draw(st.sampled_from(["qput", "qput", "qget", "qget", "qshut", "qdone", "qjoin"]))
     f = ctx.features
     if k == "sleep":
         return {"k": k, "n": draw(st.integers(0, 4))}
@@ -189,6 +206,24 @@ def _stmt(draw, ctx, depth, in_tg, in_fin):
         return {"k": k, "exc": draw(st.sampled_from(choices))}
     if k == "ret":
         return {"k": k, "v": draw(st.integers(0, 9))}
+    if k in ("qput", "thread"):
+        return {"k": k, "v": draw(st.integers(0, 9))}
+    if k in ("qget", "qdone", "qjoin"):
+        return {"k": k}
+    if k == "qshut":
+        return {"k": k, "immediate": draw(st.booleans())}
+    if k == "ascomp":
+        tids = []
+        bodies = []
+        for _ in range(draw(st.integers(1, 3))):
+            if tids and ctx.next_tid > MAX_TASKS:
+                break
+            tids.append(ctx.next_tid)
+            ctx.next_tid += 1
+            bodies.append(_task_body(draw, ctx, depth))
+        return {"k": k, "tids": tids, "bodies": bodies,
+                "d": draw(st.one_of(st.none(), st.integers(0, 5))),
+                "iterate": draw(st.sampled_from(["async", "for"]))}
     if k in ("wait", "set"):
         return {"k": k, "ev": draw(st.integers(0, ctx.nev - 1))}
     if k == "uncancel":
@@ -367,6 +402,8 @@ def programs(features=FEATURES):
             if at is not None:
                 sched.append({"at": at, "do": "set", "ev": ev})
         program = {"nev": ctx.nev, "sched": sched, "main": main}
+        if "queue" in features:
+            program["queue"] = draw(st.integers(0, 2))  # maxsize: 0 is unbounded
         if ctx.eager:
             program["eager"] = True
         elif "create_kw" in features and draw(st.integers(0, 3)) == 0:
@@ -480,6 +517,25 @@ class _Renderer:
             if s["fin"] is not None:
                 lines += [ind + "finally:"] + self.body(s["fin"], who, i2, groups)
             return lines
+        if k == "thread":
+            return [ind + "log(%s, 'thread', await asyncio.to_thread(thread_job, %d))" % (w, s["v"])]
+        if k == "qput":
+            return [ind + "await qput(%s, %d)" % (w, s["v"])]
+        if k == "qget":
+            return [ind + "await qget(%s)" % w]
+        if k == "qshut":
+            return [ind + "qshutdown(%s, %r)" % (w, s["immediate"])]
+        if k == "qdone":
+            return [ind + "qdone(%s)" % w]
+        if k == "qjoin":
+            return [ind + "await qjoin(%s)" % w]
+        if k == "ascomp":
+            lines = []
+            for tid, body in zip(s["tids"], s["bodies"]):
+                self.func(tid, body)
+                lines.append(ind + "T[%d] = asyncio.create_task(c%d(), name='c%d')" % (tid, tid, tid))
+            return lines + [ind + "await ascompleted(%s, %r, %r, %r)"
+                            % (w, s["tids"], s["d"], s["iterate"])]
         if k == "reraise":
             return [ind + "raise"]
         if k == "tstar":
@@ -574,6 +630,8 @@ def render(program):
         out.append("    EV[%d] = asyncio.Event()" % ev)
     if '"shared"' in dumps(program):
         out.append("    CX[0] = contextvars.copy_context()")
+    if "queue" in program:
+        out.append("    Q[0] = asyncio.Queue(%d)" % program["queue"])
     by_task = []
     for e in program["sched"]:
         if e["do"] == "set":

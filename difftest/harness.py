@@ -13,14 +13,17 @@ integers ("ticks"), so a trace never depends on the machine's speed.
 
 import asyncio
 import builtins
+import concurrent.futures
 import contextvars
 import gc
 import json
 import re
 import selectors
 import sys
+import threading
 
 TICK_LIMIT = 1000      # virtual time after which a program is a runaway
+THREAD_WAIT = 5.0      # wall seconds a loop waits for its threads before a deadlock
 SELECT_LIMIT = 20000   # loop iterations after which a program is a runaway
 TG_MESSAGE = "unhandled errors in a TaskGroup"
 
@@ -46,12 +49,42 @@ class VirtualSelector(selectors.SelectSelector):
         if self.selects > SELECT_LIMIT:
             raise Runaway("more than %d loop iterations" % SELECT_LIMIT)
         if timeout is None:
+            # A thread of the loop's may be about to call back (Runner.close()
+            # shuts the default executor down in one): wait for it, a little.
+            events = super().select(THREAD_WAIT) if threading.active_count() > 1 else []
+            if events:
+                return events
             raise Deadlock("nothing ready and no timer pending")
         if timeout > 0:
             self.now += timeout
             if self.now > TICK_LIMIT:
                 raise Runaway("virtual time past %d" % TICK_LIMIT)
         return []
+
+
+class JoiningExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The loop's default executor: each call in a thread of its own, joined at once.
+
+    asyncio.to_thread() still runs its function in another thread, in a copy
+    of the caller's context, but the outcome is there before the loop runs
+    on, so that when the awaiting task resumes never depends on the machine.
+    """
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = concurrent.futures.Future()
+
+        def run():
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # noqa: B036 - handed to the future
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        return future
 
 
 class VirtualLoop(asyncio.SelectorEventLoop):
@@ -61,6 +94,7 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self._vselector = VirtualSelector()
         super().__init__(self._vselector)
         self.set_exception_handler(_exception_handler)
+        self.set_default_executor(JoiningExecutor())
 
     def time(self):
         return self._vselector.now
@@ -238,11 +272,74 @@ def schedule_set(at, ev):
     loop.call_at(at, lambda: (EV[ev].set(), log("@loop", "set", ev)))
 
 
+def thread_job(value):
+    """What asyncio.to_thread() runs: in another thread, in the caller's context."""
+    return [value, CV.get(None), threading.current_thread() is not threading.main_thread()]
+
+
+async def qput(who, value):
+    """await Q[0].put(value), logged; QueueShutDown is logged, not raised."""
+    try:
+        await Q[0].put(value)
+    except asyncio.QueueShutDown:
+        log(who, "put", value, "shut down")
+    else:
+        log(who, "put", value, Q[0].qsize())
+
+
+async def qget(who):
+    """await Q[0].get(), logged; QueueShutDown is logged, not raised."""
+    try:
+        item = await Q[0].get()
+    except asyncio.QueueShutDown:
+        log(who, "got", "shut down")
+    else:
+        log(who, "got", item, Q[0].qsize())
+
+
+def qshutdown(who, immediate):
+    Q[0].shutdown(immediate)
+    log(who, "shutdown", immediate, Q[0].qsize())
+
+
+def qdone(who):
+    try:
+        Q[0].task_done()
+    except ValueError as exc:
+        log(who, "task_done", fmt(exc))
+    else:
+        log(who, "task_done")
+
+
+async def qjoin(who):
+    await Q[0].join()
+    log(who, "joined")
+
+
+async def ascompleted(who, tids, timeout, iterate):
+    """Iterate asyncio.as_completed() over T[tid]... with async for or for; log each."""
+    tasks = [T[tid] for tid in tids]
+    ids = {id(task): tid for tid, task in zip(tids, tasks)}
+    try:
+        if iterate == "async":
+            async for task in asyncio.as_completed(tasks, timeout=timeout):
+                log(who, "completed", ids.get(id(task), "not an original"), task_state(task))
+        else:
+            for next_done in asyncio.as_completed(tasks, timeout=timeout):
+                try:
+                    log(who, "completed", {"result": await next_done})
+                except Exception as exc:
+                    log(who, "completed", {"raised": fmt(exc)})
+    except asyncio.TimeoutError as exc:
+        log(who, "as_completed", fmt(exc))
+
+
 T = {}     # tasks by id (0: main)
 EV = {}    # asyncio.Events
 TM = {}    # timeouts by id
 G = {}     # entered TaskGroups by id
 CX = {}    # CX[0]: a contextvars.Context shared by some tasks
+Q = {}     # Q[0]: an asyncio.Queue shared by the program
 CV = contextvars.ContextVar("cv")
 
 
@@ -261,7 +358,7 @@ def run_program(ns):
     """Run ns['main']() under asyncio.Runner on a VirtualLoop; return the trace."""
     STATE.clear()
     STATE.update(events={}, handler=[])
-    for d in (T, EV, TM, G, CX):
+    for d in (T, EV, TM, G, CX, Q):
         d.clear()
     for i in range(ns.get("N_EVENTS", 0)):
         EV[i] = None  # created inside the loop (3.8/3.9 Events bind a loop)
@@ -295,7 +392,7 @@ def run_program(ns):
     for loop in loops:
         if not loop.is_closed():
             loop.close()
-    for d in (T, EV, TM, G, CX):
+    for d in (T, EV, TM, G, CX, Q):
         d.clear()
     STATE.clear()
     gc.enable()

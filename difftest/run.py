@@ -154,6 +154,25 @@ def _strip_cancelled_context(ref, trace):
     return project(ref), project(trace)
 
 
+def _taken_result_message(ref, trace):
+    """Projection: drop, in both traces, the message of each CancelledError that
+    the target chained to another CancelledError: one raised anew by taking a
+    cancelled task's result in the program (as_completed()'s for-iteration does)."""
+    def walk(a, b):
+        if isinstance(a, dict) and isinstance(b, dict):
+            if b.get("type") == "CancelledError" and (b.get("ctx") or [None])[0] == "CancelledError":
+                a = {k: v for k, v in a.items() if k != "msg"}
+                b = {k: v for k, v in b.items() if k != "msg"}
+            pairs = {k: walk(a[k], b[k]) for k in set(a) & set(b)}
+            return ({k: pairs[k][0] if k in pairs else v for k, v in a.items()},
+                    {k: pairs[k][1] if k in pairs else v for k, v in b.items()})
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            pairs = [walk(x, y) for x, y in zip(a, b)]
+            return [x for x, _ in pairs], [y for _, y in pairs]
+        return a, b
+    return walk(ref, trace)
+
+
 def _no_cancel_message(ref, trace):
     """Projection: drop the message of every CancelledError."""
     return _drop(ref, "msg", "CancelledError"), _drop(trace, "msg", "CancelledError")
@@ -165,6 +184,7 @@ def _no_context(ref, trace):
 
 
 PROJECTIONS = {
+    "taken_result_message": _taken_result_message,
     "no_context": _no_context,
     "no_cancel_message": _no_cancel_message,
     "cancelled_error_context": _strip_cancelled_context,
@@ -261,6 +281,17 @@ def features_seen(trace):
                 seen.add("ContextVar read")
             elif kind in ("shielded", "wait_for"):
                 seen.add(kind + " returned")
+            elif kind == "completed":
+                seen.add("as_completed yielded %s" % (
+                    "an original task" if isinstance(e[3], int) else "an outcome"))
+            elif kind == "as_completed":
+                seen.add("as_completed timed out")
+            elif kind == "thread":
+                seen.add("to_thread returned")
+            elif kind in ("put", "got"):
+                seen.add("queue %s%s" % (kind, ": shut down" if e[-1] == "shut down" else ""))
+            elif kind in ("shutdown", "task_done", "joined"):
+                seen.add("queue %s%s" % (kind, " (immediate)" if e[3:4] == [True] else ""))
     for expired, _ in trace.get("timeouts", {}).values():
         seen.add("timeout expired" if expired else "timeout not expired")
     for state in trace.get("final", {}).values():

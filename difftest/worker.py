@@ -27,7 +27,8 @@ import harness  # noqa: E402
 
 PUBLIC = ("log", "fmt", "star", "now", "reschedule", "schedule_cancel", "schedule_set",
           "cancel", "uncancel", "T", "EV", "TM", "G", "CX", "CV", "E1", "E2", "B1",
-          "contextvars")
+          "contextvars", "Q", "thread_job", "qput", "qget", "qshutdown", "qdone", "qjoin",
+          "ascompleted")
 
 
 def load(src, path):

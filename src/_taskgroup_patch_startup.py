@@ -23,16 +23,39 @@ OFF = ("0", "off", "false", "no")
 
 # The modules taskgroup_patch._patch acts on right after their first import
 # (its ON_IMPORT): asyncio, and on 3.8-3.10 the libraries and tools it adapts.
-# GAINING: standard modules that gain names on 3.8-3.10 (its GAINED), each
-# given a module __getattr__ that asks the package for a missing name; the
-# package is imported only when a program looks one up.
+# GAINING: standard modules that gain names on 3.8-3.10 (its GAINED_FROM),
+# each given a module __getattr__ and __dir__ that ask the package about a
+# name the module lacks; the package is imported only when a program looks
+# one up.
 if sys.version_info >= (3, 11):
     WATCHED = ("asyncio",)
     GAINING = ()
 else:
     WATCHED = ("asyncio", "anyio._backends._asyncio", "async_timeout", "aiohttp.helpers",
-               "_pytest.assertion.rewrite", "unittest.async_case")
-    GAINING = ()
+               "_pytest.assertion.rewrite", "coverage.python", "coverage.execfile",
+               "IPython.core.interactiveshell", "exceptiongroup", "unittest.async_case")
+    if sys.version_info < (3, 9):
+        # Executor.shutdown(cancel_futures=) (3.9), which _patch puts in place.
+        WATCHED += ("concurrent.futures.thread", "concurrent.futures.process")
+    GAINING = ("typing", "datetime", "enum", "contextlib", "inspect")
+    if sys.version_info < (3, 9):
+        GAINING += ("functools",)  # functools.cache
+
+# GAINING modules that gain a few names, while programs ask them for others
+# (typing_extensions looks inspect.get_annotations up at every start on 3.8
+# and 3.9): the package is imported for these names only.
+ONLY = {
+    "contextlib": ("aclosing", "AsyncContextDecorator", "chdir"),
+    "inspect": ("markcoroutinefunction",),
+}
+
+# GAINING module -> the libraries that stand in for it (and copies of them
+# vendored as pip._vendor.typing_extensions): they ask hasattr(typing, "X")
+# to decide whether to take X, and the rest of that version's typing
+# machinery, from the module, so they see it as the interpreter has it.
+STAND_INS = {"typing": ("typing_extensions",)}
+
+armed = False  # whether arm() ran: GAINING's names are provided from then on
 
 actions = {}  # watched module name -> function(module), until it is imported
 _loaders = {}  # watched module name -> its real loader, once found
@@ -92,12 +115,78 @@ def _on_import(module):
 
 
 def _add_getattr(module):
-    """Give a GAINING module a __getattr__ for the names the package adds to it."""
-    if "__getattr__" not in module.__dict__:
-        def __getattr__(name):
+    """Give a GAINING module a __getattr__ and __dir__ for the names the package adds."""
+    namespace = module.__dict__
+    if "__getattr__" in namespace:
+        return
+    stand_ins = STAND_INS.get(module.__name__, ())
+    only = ONLY.get(module.__name__)
+    # The names looked up so far, if the module has stand-ins: kept here, not
+    # in the module, which they must go on seeing as the interpreter made it.
+    found = {}
+
+    def __getattr__(name):
+        # The package never adds an underscored name, and `from module import
+        # x` asks for __path__ each time: those stay as cheap as can be.
+        if (name[:1] != "_" and (only is None or name in only)
+                and not (stand_ins and _asked_by(stand_ins))):
+            if name in found:
+                return found[name]
+            try:
+                from taskgroup_patch import _patch
+                value = _patch.gained(module, name)
+            except AttributeError:
+                raise
+            except Exception as exc:
+                # hasattr() must still answer, whatever is broken.
+                warn("%s.%s not provided: %s: %s" % (
+                    module.__name__, name, type(exc).__name__, exc))
+            else:
+                if stand_ins:
+                    found[name] = value
+                else:
+                    namespace[name] = value  # later lookups are plain attribute reads
+                return value
+        raise AttributeError("module %r has no attribute %r" % (module.__name__, name))
+
+    def __dir__():
+        names = set(namespace)
+        try:
             from taskgroup_patch import _patch
-            return _patch.gained(module, name)
-        module.__getattr__ = __getattr__
+            names.update(_patch.gains(module.__name__))
+        except Exception as exc:
+            warn("%s's added names not listed: %s: %s" % (
+                module.__name__, type(exc).__name__, exc))
+        return sorted(names)
+
+    namespace["__getattr__"] = __getattr__
+    namespace["__dir__"] = __dir__
+
+
+def _asked_by(libraries):
+    """Whether the code that looks a name up in a GAINING module is one of *libraries*'."""
+    try:
+        asker = sys._getframe(2).f_globals.get("__name__") or ""  # past __getattr__
+    except ValueError:  # looked up from C, with no Python code under way
+        return False
+    return asker.rpartition(".")[2] in libraries
+
+
+# builtins gains the exception groups (3.11) when the package acts on
+# exceptiongroup's import, which patching asyncio does.  Before that, a pickle
+# of a group names builtins.ExceptionGroup (in a multiprocessing child, say):
+# builtins.__getattr__ imports exceptiongroup for these two names.  Answered
+# here, and without importing anything for any other name, because builtins
+# is asked for names (__path__, by every `from builtins import ...`) while the
+# standard library is still being imported.
+BUILTIN_GROUPS = ("BaseExceptionGroup", "ExceptionGroup")
+
+
+def _builtins_getattr(name):
+    if name in BUILTIN_GROUPS:
+        import exceptiongroup
+        return getattr(exceptiongroup, name)
+    raise AttributeError("module 'builtins' has no attribute %r" % name)
 
 
 # The import hook.
@@ -161,6 +250,7 @@ def _disarm_if_done():
 
 def arm():
     """Act on the watched modules already imported, watch the others; idempotent."""
+    global armed
     for name in WATCHED:
         if name in sys.modules:
             _on_import(sys.modules[name])
@@ -171,7 +261,11 @@ def arm():
             _add_getattr(sys.modules[name])
         elif name not in actions:
             watch(name, _add_getattr)
+    armed = True
     if sys.version_info < (3, 11):
+        builtins = sys.modules["builtins"]
+        if "__getattr__" not in builtins.__dict__:
+            builtins.__getattr__ = _builtins_getattr
         _arm_except_star()
 
 

@@ -128,3 +128,84 @@ def test_opt_in_does_nothing_when_switched_off(tmp_path):
     code = "import builtins, sys; print(type(builtins.compile).__name__, hasattr(sys, 'exception'))"
     assert run(tmp_path, code=code, TASKGROUP_PATCH="0", **ON) == (
         0, "builtin_function_or_method False\n", "")
+
+
+def test_opted_in_compile_takes_what_the_builtin_takes(tmp_path):
+    # ast.parse passes _feature_version; inspect parses signatures with it;
+    # every argument may be given by keyword.
+    code = textwrap.dedent("""\
+        import ast, inspect
+        print(type(ast.parse("x = 1", feature_version=(3, 8))).__name__)
+        print(inspect.signature(len))
+        code = compile(source="x = 1", filename="src", mode="exec", flags=0,
+                       dont_inherit=True, optimize=2)
+        print(type(code).__name__, eval(compile("1 + 2", "src", "eval", _feature_version=8)))
+        try:
+            compile("x = 1", "src")
+        except TypeError:
+            print("mode is required")
+        """)
+    assert run(tmp_path, code=code, **ON) == (
+        0, "Module\n(obj, /)\ncode 3\nmode is required\n", "")
+
+
+def test_pytest_with_the_opt_in(tmp_path):
+    (tmp_path / "test_plain.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
+    (tmp_path / "test_star.py").write_text(textwrap.dedent("""\
+        def test_star():
+            try:
+                raise ExceptionGroup("g", [ValueError(1)])
+            except* ValueError as group:
+                assert len(group.exceptions) == 1
+        """))
+    status, out, err = run(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", **ON)
+    assert status == 0, out + err
+    assert "2 passed" in out
+
+
+@pytest.mark.parametrize("tool", [["-m", "compileall", "-q", "."], ["-m", "py_compile", "mod.py"]])
+def test_byte_compiling_never_writes_transformed_code(tmp_path, tool):
+    (tmp_path / "mod.py").write_text(PRELUDE + SOURCE)
+    run(tmp_path, *tool, **ON)
+    # The standard .pyc, where there is one, is the interpreter's: a plain
+    # interpreter still reads the source, and reports except* as it does.
+    status, out, err = run(tmp_path, code="import mod", TASKGROUP_PATCH="0")
+    if PATCHED:
+        assert (status, out) == (1, "")
+        assert err.splitlines()[-1] == "SyntaxError: invalid syntax", err
+    else:
+        assert (status, out, err) == (0, OUTPUT, "")
+    # Patched, the module imports, from the package's own cache thereafter.
+    assert run(tmp_path, code="import mod", **ON) == (0, OUTPUT, "")
+    assert run(tmp_path, code="import mod") == (0, OUTPUT, "")
+
+
+def test_pip_install_never_writes_transformed_code(tmp_path):
+    # A wheel made by hand: one module using except*, byte-compiled by pip.
+    wheel = tmp_path / "starry-1.0-py3-none-any.whl"
+    files = {
+        "starry.py": PRELUDE + SOURCE,
+        "starry-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: starry\nVersion: 1.0\n",
+        "starry-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\n"
+                                      "Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join("%s,,\n" % name for name in files) + "starry-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(str(wheel), "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        archive.writestr("starry-1.0.dist-info/RECORD", record)
+    target = tmp_path / "site"
+    status, out, err = run(tmp_path, "-m", "pip", "install", "--quiet", "--no-deps",
+                           "--disable-pip-version-check", "--no-index", "--target",
+                           str(target), str(wheel), **ON)
+    assert status == 0, out + err
+    installed = (target / "starry-1.0.dist-info" / "RECORD").read_text()
+    standard = "__pycache__/starry.cpython-%d%d.pyc" % sys.version_info[:2]
+    assert (standard in installed) == (not PATCHED), installed
+    env = {"PYTHONPATH": str(target)}
+    status, out, err = run(tmp_path, code="import starry", TASKGROUP_PATCH="0", **env)
+    if PATCHED:
+        assert err.splitlines()[-1] == "SyntaxError: invalid syntax", err
+    else:
+        assert (status, out, err) == (0, OUTPUT, "")
+    assert run(tmp_path, code="import starry", **env) == (0, OUTPUT, "")

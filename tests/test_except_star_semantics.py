@@ -283,6 +283,69 @@ def test_notes_are_copied_to_the_parts(load):
     assert exc.__notes__ is not eg.__notes__
 
 
+RETRACE = """
+    def other_traceback():
+        try:
+            raise KeyError("elsewhere")
+        except KeyError as exc:
+            return exc.__traceback__
+
+    def drop_traceback(eg):
+        try:
+            raise eg
+        except* ValueError as e:
+            if e is not None:
+                e.__traceback__ = None
+                raise
+
+    def replace_traceback(eg, tb):
+        try:
+            raise eg
+        except* ValueError as e:
+            e.with_traceback(tb)
+            try:
+                raise
+            finally:
+                pass
+
+    def add_notes(eg):
+        try:
+            raise eg
+        except* ValueError as e:
+            e.add_note("added")
+            e.__notes__ = ["replaced"]
+            raise
+"""
+
+
+def test_a_reraise_with_a_traceback_set_by_the_handler_is_a_new_raise(load):
+    # 3.13 (_PyExc_PrepReraiseStar) tells a re-raised part by its traceback,
+    # cause and context being the original's: a handler that set the
+    # traceback and re-raised has raised a new exception.
+    mod = load(RETRACE)
+    eg = ExceptionGroup("eg", [ValueError(1), TypeError(2)])
+    exc = catch(mod.drop_traceback, eg)
+    assert shape(exc) == ("ExceptionGroup", "", [
+        shape(ExceptionGroup("eg", [ValueError(1)])),
+        shape(ExceptionGroup("eg", [TypeError(2)]))])
+    assert exc.exceptions[0].__traceback__ is None
+    assert exc.exceptions[1].__traceback__ is eg.__traceback__
+
+    tb = mod.other_traceback()
+    eg = ExceptionGroup("eg", [ValueError(1), TypeError(2)])
+    exc = catch(mod.replace_traceback, eg, tb)
+    assert len(exc.exceptions) == 2
+    assert exc.exceptions[0].__traceback__ is tb
+
+
+def test_notes_do_not_make_a_reraise_new(load):
+    mod = load(RETRACE)
+    eg = ExceptionGroup("eg", [ValueError(1), TypeError(2)])
+    exc = catch(mod.add_notes, eg)
+    assert shape(exc) == shape(eg)
+    assert exc.__traceback__.tb_next is eg.__traceback__
+
+
 def test_subclass_derive_builds_the_parts(load):
     mod = load(RERAISE, """
     class EG(ExceptionGroup):

@@ -134,11 +134,46 @@ with asyncio.Runner() as runner:
 '''
 
 
+# The recipe for a 3.10 target: 3.11+ installs need not have the package.
+GUARDED = '''\
+import asyncio
+import sys
+
+if sys.version_info >= (3, 11):
+    from asyncio import TaskGroup, timeout
+else:
+    from exceptiongroup import ExceptionGroup
+    from taskgroup_patch import TaskGroup, timeout
+
+
+async def child(n: int) -> int:
+    await asyncio.sleep(0)
+    if n < 0:
+        raise ValueError(n)
+    return n
+
+
+async def main() -> int:
+    try:
+        async with TaskGroup() as group:
+            group.create_task(child(-1))
+    except ExceptionGroup as errors:
+        assert isinstance(errors.exceptions[0], ValueError)
+    async with timeout(1):
+        async with TaskGroup() as group:
+            task = group.create_task(child(3))
+    return task.result()
+
+
+print(asyncio.run(main()))
+'''
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     path = tmp_path_factory.mktemp("typing")
     for name, source in [("reexports.py", REEXPORTS), ("wrong.py", WRONG),
-                         ("plain.py", PLAIN)]:
+                         ("plain.py", PLAIN), ("guarded.py", GUARDED)]:
         (path / name).write_text(source)
     return path
 
@@ -201,6 +236,14 @@ def test_mypy_recipe_for_plain_asyncio_names(workdir):
     }, result.stdout
 
 
+@pytest.mark.parametrize("target", ["3.10", "3.11"])
+def test_mypy_accepts_the_version_guarded_import(workdir, target):
+    result = mypy(workdir, target, "guarded.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    ran = run_python(str(workdir / "guarded.py"))
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "3\n", "")
+
+
 # --- pyright ----------------------------------------------------------------
 
 needs_node = pytest.mark.skipif(
@@ -245,3 +288,9 @@ def test_pyright_recipe_for_plain_asyncio_names(workdir, tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.pyright]\npythonVersion = "3.11"\n')
     assert pyright(tmp_path, None, "plain.py") == []
     assert len(pyright(tmp_path, "3.10", "plain.py")) >= 3
+
+
+@needs_node
+@pytest.mark.parametrize("target", ["3.10", "3.11"])
+def test_pyright_accepts_the_version_guarded_import(workdir, target):
+    assert pyright(workdir, target, "guarded.py") == []

@@ -151,8 +151,18 @@ def test_wheel_metadata(wheel):
     assert metadata["Name"] == "taskgroup-patch"
     assert metadata["Version"] == taskgroup_patch.__version__
     assert metadata["Requires-Python"] == ">=3.8"
-    requires = [r.split(">")[0].split("=")[0].strip() for r in metadata.get_all("Requires-Dist")]
-    assert requires == ["exceptiongroup"]
+    requires = {}
+    for requirement in metadata.get_all("Requires-Dist"):
+        name = requirement.split(">")[0].split("=")[0].split(";")[0].strip()
+        marker = requirement.partition(";")[2].strip()
+        extra = marker.partition("extra ==")[2].strip(" '\"") or None
+        requires.setdefault(extra, {})[name] = None if extra else marker
+    # At run time exceptiongroup, and typing_extensions for typing's newer
+    # names below 3.11; vermin only for --scan, as an extra.
+    assert requires == {
+        None: {"exceptiongroup": "", "typing-extensions": "python_version < '3.11'"},
+        "scan": {"vermin": None}}
+    assert metadata.get_all("Provides-Extra") == ["scan"]
     assert metadata["Author"] == "taskgroup-patch contributors"
     classifiers = set(metadata.get_all("Classifier"))
     assert {"Programming Language :: Python :: 3.%d" % minor

@@ -6,7 +6,7 @@ patches ``asyncio`` right after its first import.  This package is imported
 only then, or by a program that asks for it:
 
 * ``install()`` patches now, where .pth files are not processed;
-* ``installed()`` says what was replaced;
+* ``installed()`` says what was replaced or added;
 * ``TaskGroup``, ``timeout``, ``Runner``... are asyncio's own names, typed
   for type checkers that read typeshed's 3.10 stubs.
 
@@ -55,12 +55,16 @@ def install() -> None:
 
 
 def installed() -> "dict[str, str]":
-    """Return what was replaced, as {"asyncio.name": "what it is now"}.
+    """Return what was replaced or added, as {"asyncio.name": "what it is now"}.
 
+    Names added on first use are listed from the start: asyncio's once it
+    is patched, and the standard modules' (``"typing.Self":
+    "typing_extensions.Self"``, ``"enum.StrEnum"``...) from start-up on.
     Empty when nothing is patched in this process.
     """
-    patch = sys.modules.get("taskgroup_patch._patch")
-    return patch.installed() if patch is not None else {}
+    from taskgroup_patch import _patch
+
+    return _patch.installed()
 
 
 if TYPE_CHECKING:

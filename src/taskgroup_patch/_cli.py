@@ -4,12 +4,14 @@
     python -m taskgroup_patch [options] -m module [args...]
     python -m taskgroup_patch [options] -c code [args...]
     python -m taskgroup_patch --check [--verbose]
+    python -m taskgroup_patch --scan PATH...
 
 The target runs as ``python script.py`` / ``python -m module`` /
 ``python -c code`` would run it, with asyncio patched even if
 TASKGROUP_PATCH=0, and TASKGROUP_PATCH=1 is exported so that child
 interpreters are patched too.  ``--check`` says what a plain run of this
-interpreter patches, and why.
+interpreter patches, and why; ``--scan`` what code uses that this
+interpreter lacks and the package does not provide (taskgroup_patch._scan).
 """
 
 import builtins
@@ -25,12 +27,14 @@ import zipfile
 import _taskgroup_patch_startup as startup
 
 import taskgroup_patch
+from taskgroup_patch import _toplevel
 
 USAGE = """\
 usage: python -m taskgroup_patch [options] [--] script.py [args...]
        python -m taskgroup_patch [options] -m module [args...]
        python -m taskgroup_patch [options] -c code [args...]
        python -m taskgroup_patch --check [--verbose]
+       python -m taskgroup_patch --scan PATH...
 
 Run a Python 3.11-style asyncio program on this interpreter, with asyncio
 patched (TaskGroup, timeout, Runner, Task.uncancel, ExceptionGroup...),
@@ -47,6 +51,9 @@ options:
   -m module      run a library module as a script, like python -m
   --check        say what a plain run of this interpreter patches, and why
   -v, --verbose  with --check: also list every replacement
+  --scan PATH... report what the code under PATH uses that this Python lacks
+                 and the package does not provide (exit 1 if anything);
+                 needs vermin: pip install 'taskgroup-patch[scan]'
   -V, --version  print the version and exit
   -h, --help     print this help and exit
 
@@ -75,6 +82,12 @@ def parse(argv):
             return "help", None, [], False
         if arg in ("-V", "--version"):
             return "version", None, [], False
+        if arg == "--scan":
+            if check or verbose:
+                raise UsageError("--scan takes no other option")
+            if index + 1 >= len(argv):
+                raise UsageError("argument --scan: expected one or more files or folders")
+            return "scan", None, argv[index + 1:], False
         if arg == "--check":
             check = True
         elif arg in ("-v", "--verbose"):
@@ -162,6 +175,9 @@ def check(verbose=False):
         print("asyncio: cannot be patched: %s" % failure)
         return 1
     changes = taskgroup_patch.installed()
+    # The names standard modules gain (typing.Self...) are said on a line of their own.
+    gained = [target for target in changes if target.partition(".")[0] in startup.GAINING]
+    replaced = len(changes) - len(gained)
     if runs and patch:
         # The Task replacement is named, by the asyncio module it stands for
         # (taskgroup_patch.tasks.Task; --verbose gives where it is defined):
@@ -170,16 +186,19 @@ def check(verbose=False):
         task = "asyncio.Task"
         if task in changes:
             short = changes[task].replace(".backport.", ".", 1)
-            count = "%s -> %s and %d more replacements" % (task, short, len(changes) - 1)
+            count = "%s -> %s and %d more replacements" % (task, short, replaced - 1)
         else:
-            count = "%d replacements" % len(changes)
+            count = "%d replacements" % replaced
         print("asyncio: patched in a plain run (%s; --verbose lists them):" % count)
     else:
         print("asyncio: nothing is replaced in a plain run; the runner and install() "
-              "replace (%d; --verbose lists them):" % len(changes))
+              "replace (%d; --verbose lists them):" % replaced)
     for line in _summary(changes):
         print("  " + line)
+    if gained:
+        print(_gained_status(gained, runs and patch))
     print(_exceptstar_status())
+    print(_exceptions_status())
     print(*_library_status(), sep="\n  ")
     if verbose:
         print("every replacement (%d):" % len(changes))
@@ -278,6 +297,8 @@ def _summary(changes):
 
     names = {}
     for target, value in changes.items():
+        if target in _ON_THE_EXCEPTIONS_LINE:
+            continue
         owner, _, name = target.rpartition(".")
         module = sys.modules.get(owner)
         if module is None or name.startswith("__") or owner not in ("asyncio", "builtins"):
@@ -307,6 +328,19 @@ def _summary(changes):
 _MANY = 5
 
 
+def _gained_status(gained, plain):
+    """One line on the names standard modules gain, by module (--verbose lists them)."""
+    counts = {}
+    for target in gained:
+        module = target.partition(".")[0]
+        counts[module] = counts.get(module, 0) + 1
+    where = ", ".join("%s %d" % item for item in counts.items())
+    if plain:
+        return "stdlib: %d newer names added on first use (%s)" % (len(gained), where)
+    return ("stdlib: nothing added in a plain run; the runner and install() add %d "
+            "newer names on first use (%s)" % (len(gained), where))
+
+
 def _exceptstar_status():
     """One line on except*: where it compiles in a plain run, and in this one."""
     if NATIVE:
@@ -331,6 +365,27 @@ def _exceptstar_status():
     return line + "; compile() only with %s=1" % loader.COMPILE_VAR
 
 
+# What _exceptions_status() names, and the summary of replacements leaves out.
+_ON_THE_EXCEPTIONS_LINE = ("builtins.BaseExceptionGroup", "builtins.ExceptionGroup")
+
+
+def _exceptions_status():
+    """One line on 3.11's exceptions: add_note, the groups as builtins, their tracebacks."""
+    if NATIVE:
+        return "exceptions: the interpreter's own (3.11+)"
+    what = "BaseException.add_note, ExceptionGroup and BaseExceptionGroup in builtins"
+    if os.environ.get("EXCEPTIONGROUP_NO_PATCH") == "1":
+        what += " (tracebacks as exceptiongroup leaves them: EXCEPTIONGROUP_NO_PATCH=1)"
+    else:
+        what += ", 3.13's group tracebacks"
+    if "add_note" not in BaseException.__dict__:
+        return "exceptions: NOT active in this process: " + what
+    if startup.setting()[0]:
+        return "exceptions: %s, in a plain run from the import of asyncio (or exceptiongroup)" % what
+    return ("exceptions: not in a plain run (%s=%s); python -m taskgroup_patch and "
+            "install() add %s" % (startup.ENV_VAR, os.environ.get(startup.ENV_VAR), what))
+
+
 def _library_status():
     try:
         from taskgroup_patch import adapters
@@ -349,18 +404,6 @@ def _library_status():
 
 # -- running a target --------------------------------------------------------------
 
-def _compiler():
-    """compile(), or the one that also accepts except* on 3.8-3.10 where it is available."""
-    if not NATIVE:
-        try:
-            from taskgroup_patch.exceptstar.loader import compile
-        except ImportError:
-            pass
-        else:
-            return compile
-    return builtins.compile
-
-
 def _set_path0(entry):
     # python puts the script's directory ('' for -c) first on sys.path, and
     # so did `python -m taskgroup_patch` with the current one -- except
@@ -372,6 +415,16 @@ def _set_path0(entry):
 def run_target(kind, target, args):
     os.environ[startup.ENV_VAR] = "1"
     taskgroup_patch.install()
+    if not NATIVE:
+        # What the target compiles reads except* too: the script a debugger,
+        # profiler or tracer runs (-m pdb/cProfile/profile/trace script.py),
+        # a zipapp's modules, doctest.
+        try:
+            from taskgroup_patch.exceptstar import loader
+        except ImportError:
+            pass
+        else:
+            loader.install_compile()
     if kind == "script" and not os.path.exists(target):
         raise UsageError("can't open file %r: No such file or directory" % target)
     # The target gets a __main__ module of its own that stays in sys.modules
@@ -381,7 +434,7 @@ def run_target(kind, target, args):
     if kind == "module":
         sys.argv[:] = [target] + args
         # What `python -m` itself calls; it also prints "No module named".
-        runpy._run_module_as_main(target, alter_argv=True)
+        _toplevel.call_at_top(runpy._run_module_as_main, target, True)
     elif kind == "code":
         sys.argv[:] = ["-c"] + args
         run_code(target)
@@ -393,7 +446,7 @@ def run_target(kind, target, args):
             sys.path.insert(0, target)
         else:
             sys.path[0] = target
-        runpy._run_module_as_main("__main__", alter_argv=False)
+        _toplevel.call_at_top(runpy._run_module_as_main, "__main__", False)
     else:
         sys.argv[:] = [target] + args
         run_script(target)
@@ -406,10 +459,10 @@ def run_code(source):
         import linecache
         lines = [line + "\n" for line in source.splitlines()]
         linecache.cache["<string>"] = (len(source), None, lines, "<string>")
-    code = _compiler()(source, "<string>", "exec", dont_inherit=True)
+    code = compile(source, "<string>", "exec", dont_inherit=True)
     main = sys.modules["__main__"]
     main.__loader__ = importlib.machinery.BuiltinImporter
-    exec(code, main.__dict__)
+    _toplevel.call_at_top(exec, code, main.__dict__)
 
 
 def run_script(path):
@@ -420,12 +473,12 @@ def run_script(path):
     if sys.version_info >= (3, 9) and not os.path.isabs(path):
         filename = os.path.join(os.getcwd(), path)
     with io.open_code(path) as f:
-        code = _compiler()(f.read(), filename, "exec", dont_inherit=True)
+        code = compile(f.read(), filename, "exec", dont_inherit=True)
     main = sys.modules["__main__"]
     main.__file__ = filename
     main.__cached__ = None
     main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
-    exec(code, main.__dict__)
+    _toplevel.call_at_top(exec, code, main.__dict__)
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -469,6 +522,9 @@ def main(argv):
         return 0
     if kind == "check":
         return check(verbose)
+    if kind == "scan":
+        from taskgroup_patch import _scan
+        return _scan.main(args)
     try:
         run_target(kind, target, args)
     except UsageError as exc:

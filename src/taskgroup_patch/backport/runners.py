@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio.base_events
 import asyncio.coroutines
 import asyncio.events
 import asyncio.exceptions
@@ -9,6 +10,7 @@ import asyncio.tasks
 import contextvars
 import inspect
 import signal
+import sys
 import threading
 from typing import Awaitable, Callable, Optional, TypeVar
 
@@ -17,6 +19,12 @@ from taskgroup_patch.backport import tasks
 __all__ = ("Runner", "run")
 
 _T = TypeVar("_T")
+
+# How long, in seconds, closing waits for the default executor's threads
+# (3.12's asyncio.constants.THREAD_JOIN_TIMEOUT).  3.11's
+# shutdown_default_executor() takes no timeout.
+THREAD_JOIN_TIMEOUT = 300
+_JOIN_TAKES_TIMEOUT = sys.version_info[:2] != (3, 11)
 
 
 # A Runner's states.  Plain strings, not an Enum, for the reason given in
@@ -198,31 +206,17 @@ def _cancel_all_tasks(loop):
 
 
 def _shutdown_default_executor(loop):
-    shutdown = getattr(loop, "shutdown_default_executor", None)
-    if shutdown is not None:
-        loop.run_until_complete(shutdown())
+    if isinstance(loop, asyncio.base_events.BaseEventLoop):
+        if loop._default_executor is None:
+            return  # never made, nothing to wait for (and the loop closes next)
+        if _JOIN_TAKES_TIMEOUT:
+            # As 3.12+: past the timeout, a warning, and the threads are
+            # left to finish on their own.
+            loop.run_until_complete(loop.shutdown_default_executor(THREAD_JOIN_TIMEOUT))
+        else:
+            loop.run_until_complete(loop.shutdown_default_executor())
         return
-    # 3.8's loop has no shutdown_default_executor(): join the executor's
-    # threads from a helper thread while the loop keeps running.
-    executor = getattr(loop, "_default_executor", None)
-    if executor is None:
-        return
-    done = loop.create_future()
-
-    def join_executor():
-        try:
-            executor.shutdown(wait=True)
-        finally:
-            loop.call_soon_threadsafe(_set_done, done)
-
-    thread = threading.Thread(target=join_executor, name="asyncio shutdown_default_executor")
-    thread.start()
-    try:
-        loop.run_until_complete(done)
-    finally:
-        thread.join()
-
-
-def _set_done(future):
-    if not future.done():
-        future.set_result(None)
+    shutdown = getattr(type(loop), "shutdown_default_executor", None)
+    # A loop written for 3.8 may not have it (or inherit the abstract one).
+    if shutdown not in (None, asyncio.events.AbstractEventLoop.shutdown_default_executor):
+        loop.run_until_complete(loop.shutdown_default_executor())

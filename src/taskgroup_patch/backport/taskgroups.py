@@ -159,9 +159,11 @@ class TaskGroup:
                     # Only the body failed, by being closed (an async
                     # generator's aclose()): let GeneratorExit through bare.
                     raise exc
-                raise BaseExceptionGroup("unhandled errors in a TaskGroup", self._errors) from None
+                # Named and raised as 3.13 does, so that tracebacks show its line.
+                me = BaseExceptionGroup("unhandled errors in a TaskGroup", self._errors)
+                raise me from None
         finally:
-            exc = propagate_cancellation = pending_cancellation = None
+            exc = propagate_cancellation = pending_cancellation = me = None
         # Whatever deserved to propagate was raised above.
         return True
 

@@ -24,6 +24,10 @@ __all__ = ("Timeout", "timeout", "timeout_at")
 
 if sys.version_info >= (3, 11):
     TimeoutError = builtins.TimeoutError
+elif "TimeoutError" in globals():
+    # importlib.reload(asyncio.timeouts): the old classes are aliases of the
+    # builtin by now, and the class made the first time stays the one raised.
+    pass
 else:
     # 3.11 made asyncio.TimeoutError and concurrent.futures.TimeoutError
     # aliases of the builtin; _patch makes them so on 3.8-3.10.  Code may still

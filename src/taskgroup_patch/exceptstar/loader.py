@@ -52,12 +52,12 @@ def may_use_except_star(source):
     return b"except*" in source.translate(None, b" \t\f\\\r\n")
 
 
-def _parse(source, filename, mode="exec"):
+def _parse(source, filename, mode="exec", flags=0):
     """ast.parse() for source that may use except*: (tree, whether it did)."""
     # Imported only to compile: a module read from the cache does not need them.
     import ast
     from taskgroup_patch.exceptstar import transform
-    tree = transform.parse(source, filename, mode)
+    tree = transform.parse(source, filename, mode, flags=flags)
     runtime = transform._RUNTIME_MODULE
     transformed = isinstance(tree.body, list) and any(
         isinstance(node, ast.Import) and node.names[0].name == runtime for node in tree.body)
@@ -229,15 +229,23 @@ def _future_flags(frame):
     return frame.f_code.co_flags & mask
 
 
-def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize=-1):
-    """The builtin compile(), for source that may use except* too."""
+def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, *,
+            _feature_version=-1):
+    """The builtin compile(), for source that may use except* too.
+
+    It takes what the builtin takes, and gives what it gives for any source
+    without except*.  ASTs (ast.parse, PyCF_ONLY_AST) are the interpreter's:
+    they have no except* on 3.8-3.10.
+    """
     if not dont_inherit:
         # The builtin inherits the __future__ imports of the code calling it.
         flags |= _future_flags(sys._getframe(1))
     try:
-        if (flags & 0x400 or not isinstance(source, (str, bytes, bytearray))  # ast.PyCF_ONLY_AST
+        if (flags & 0x400 or _feature_version != -1  # ast.PyCF_ONLY_AST
+                or not isinstance(source, (str, bytes, bytearray))
                 or not may_use_except_star(source)):
-            return _builtin_compile(source, filename, mode, flags, True, optimize)
+            return _builtin_compile(source, filename, mode, flags, True, optimize,
+                                    _feature_version=_feature_version)
         return _compile(source, filename, mode, flags, optimize)[0]
     except SyntaxError as exc:
         # As the builtin reports it: from the caller's line.
@@ -245,7 +253,14 @@ def compile(source, filename, mode="exec", flags=0, dont_inherit=False, optimize
 
 
 def install_compile():
-    """Make builtins.compile this module's compile(); idempotent."""
+    """Make builtins.compile this module's compile(); idempotent.
+
+    importlib keeps the interpreter's: py_compile (compileall, pip's byte-
+    compiling) writes the standard .pyc through it, which must never hold
+    transformed code.  Imports of except* modules do not need it: they go
+    through the start-up module's source_to_code and this module's cache.
+    """
+    _bootstrap_external.compile = _builtin_compile
     builtins.compile = compile
 
 
@@ -284,7 +299,9 @@ def run_main_script(exc_type, exc, tb):
     for name in ("last_type", "last_value", "last_traceback"):
         sys.__dict__.pop(name, None)
     try:
-        exec(code, main.__dict__)
+        # With no frame of ours under the script's, as the interpreter runs it.
+        from taskgroup_patch import _toplevel
+        _toplevel.call_at_top(exec, code, main.__dict__)
     except SystemExit:
         raise
     except BaseException as error:
@@ -299,7 +316,10 @@ def run_main_script(exc_type, exc, tb):
 
 def _report(error):
     """Report an error that ended the main script, as the interpreter does."""
-    tb = error.__traceback__.tb_next  # the script's own frames only
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith(
+            "taskgroup_patch."):
+        tb = tb.tb_next  # the script's own frames only
     error.__traceback__ = tb
     sys.last_type, sys.last_value, sys.last_traceback = type(error), error, tb
     if isinstance(error, KeyboardInterrupt):

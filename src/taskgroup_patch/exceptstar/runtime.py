@@ -19,7 +19,8 @@ A try statement with except* clauses is rewritten (on 3.8-3.10) into
         if _exceptstar_1.reraise():
             raise
 
-so the state of one except* dispatch lives in one local name that the
+(on 3.10 the final check sits in both branches of the last clause's
+``if``, for the line numbers a tracer sees), so the state of one except* dispatch lives in one local name that the
 except clause itself deletes.  The methods follow what CPython 3.13 does
 in CHECK_EG_MATCH and PREP_RERAISE_STAR; the final bare ``raise`` happens
 in the user's frame, so no frame of this module is left in a traceback,
@@ -185,13 +186,16 @@ def _backport_derive(group, excs):
 class ExceptStar:
     """The state of one except* dispatch: what is left, what was raised."""
 
-    __slots__ = ("original", "rest", "matched", "raised")
+    __slots__ = ("original", "rest", "matched", "raised", "retraced")
 
     def __init__(self, exc):
         self.original = exc
         self.rest = exc
         self.matched = None
         self.raised = []
+        # (exception, its __traceback__ at a bare raise, the one the raise
+        # will put back), while a handler re-raises one it gave a new traceback.
+        self.retraced = None
 
     def match(self, match_type):
         """Split off the part of what is left that *match_type* matches.
@@ -225,9 +229,29 @@ class ExceptStar:
         _set_handled(match)
         return True
 
+    def reraising(self):
+        """Called just before a bare ``raise`` in a handler.
+
+        On 3.8-3.10 that raise puts back the traceback the exception was
+        handled with, where 3.13 keeps the one it has: a handler that set
+        __traceback__ (or called with_traceback()) and re-raised has made,
+        for 3.13, a new exception, not a re-raised one (_combine() tells
+        them apart by that).  collect() restores what was set.
+        """
+        _, exc, handled_tb = sys.exc_info()
+        if exc is not None and exc.__traceback__ is not handled_tb:
+            self.retraced = (exc, exc.__traceback__, handled_tb)
+
     def collect(self):
         """Record the exception a handler body let out."""
-        self.raised.append(sys.exc_info()[1])
+        exc = sys.exc_info()[1]
+        retraced = self.retraced
+        if retraced is not None:
+            self.retraced = None
+            # Only if that bare raise is what arrives, untouched since.
+            if retraced[0] is exc and exc.__traceback__ is retraced[2]:
+                exc.__traceback__ = retraced[1]
+        self.raised.append(exc)
 
     def reraise(self):
         """Return whether an exception leaves the try; if so, make it the

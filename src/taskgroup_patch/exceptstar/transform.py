@@ -16,7 +16,7 @@ import re
 import sys
 import tokenize
 
-__all__ = ["parse", "uses_except_star"]
+__all__ = ["parse", "uses_except_star", "blank_stars"]
 
 NATIVE = sys.version_info >= (3, 11)
 
@@ -50,13 +50,26 @@ def uses_except_star(source) -> bool:
     return b"except" in source and _CANDIDATE_BYTES.search(source) is not None
 
 
-def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.AST:
+def blank_stars(text: str) -> str:
+    """*text* with the star of each possible except* read as a space.
+
+    Every position stays where it is.  For tools that only ask whether code
+    is complete (IPython, before it runs a cell): a star inside a string
+    may be blanked too, which changes no answer to that question.
+    """
+    return _CANDIDATE.sub(lambda m: m.group()[:-1] + " ", text)
+
+
+def parse(source, filename="<unknown>", mode="exec", *, flags=0, rewrite=True) -> ast.AST:
     """ast.parse() for source that may use except*.
 
     The tree compiles on the running interpreter; where it has no except*,
     each such try statement is rewritten to calls into _exceptstar_runtime.
     *flags* are compile() flags that change parsing (type comments, the
-    __future__ features of the code being compiled).
+    __future__ features of the code being compiled).  With rewrite=False,
+    the tree is the one 3.11 reads, each try/except* a plain ast.Try (3.11's
+    ast.TryStar has the same fields), unchecked: for tools that analyse the
+    code (coverage's reporter, --scan), not for running it.
     """
     if not isinstance(filename, str):
         filename = os.fsdecode(filename)
@@ -90,7 +103,7 @@ def parse(source, filename="<unknown>", mode="exec", *, flags=0) -> ast.AST:
         for m in strays:
             chars[m.start(2)] = "*"
             del candidates[lines.position(m.start(1))]
-    if not starred:
+    if not starred or not rewrite:
         return tree
     _Rewriter(starred, text, lines, filename).visit_body(tree)
     _import_runtime(tree)
@@ -259,16 +272,30 @@ class _Rewriter:
         for handler in handlers:
             body.append(self._handler(state, handler))
         after = _NoLocation(handlers[-1].body[-1])
-        body.append(after(ast.If(
-            test=after(ast.Call(func=_attribute(after, state, "reraise"),
-                                args=[], keywords=[])),
-            body=[after(ast.Raise(exc=None, cause=None))], orelse=[])))
+        if sys.version_info >= (3, 10):
+            # The code after the try gets its line from the last located code
+            # laid out before it (3.10 gives every return a line): after a
+            # last clause that did not match, its body's, which a tracer (and
+            # coverage) would then see run.  There, the epilogue is the
+            # clause's, as on 3.11; after a body that ran, it has no line.
+            last = body[-1]
+            last.body.append(self._epilogue(state, after))
+            last.orelse = [self._epilogue(state, _Location(handlers[-1].type))]
+        else:
+            body.append(self._epilogue(state, after))
         return loc(ast.ExceptHandler(
             type=_attribute(loc, _RUNTIME, "BaseException"),
             name=state, body=body))
 
+    def _epilogue(self, state, loc):
+        """``if STATE.reraise(): raise``: what is left leaves the try."""
+        return loc(ast.If(
+            test=loc(ast.Call(func=_attribute(loc, state, "reraise"), args=[], keywords=[])),
+            body=[loc(ast.Raise(exc=None, cause=None))], orelse=[]))
+
     def _handler(self, state, handler):
         loc = _Location(handler)
+        _announce_reraises(state, handler.body)
         body = list(handler.body)
         if handler.name is not None:
             body.insert(0, loc(ast.Assign(
@@ -297,6 +324,33 @@ class _Rewriter:
             test=at_type(ast.Call(func=_attribute(at_type, state, "match"),
                                   args=[handler.type], keywords=[])),
             body=[guarded], orelse=[]))
+
+
+def _announce_reraises(state, body):
+    """Precede each bare ``raise`` of a handler's own with ``STATE.reraising()``.
+
+    3.13 re-raises the handled exception with its __traceback__ as it is
+    then; 3.8-3.10 put back the one it was handled with, so the runtime must
+    see a traceback the handler assigned before it is lost.  Bare raises in
+    the except clauses of a nested try re-raise another exception, and those
+    in nested functions and classes run elsewhere: they are left alone.
+    """
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        if isinstance(stmt, ast.Raise) and stmt.exc is None:
+            at = _Location(stmt, width=len("raise"))
+            body.insert(index, at(ast.Expr(at(ast.Call(
+                func=_attribute(at, state, "reraising"), args=[], keywords=[])))))
+            index += 1
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    _announce_reraises(state, inner)
+            for case in getattr(stmt, "cases", ()):
+                _announce_reraises(state, case.body)
+        index += 1
 
 
 class _Location:
