@@ -291,6 +291,9 @@ def _dependency_failure():
     return None
 
 
+_MANY = 5  # a module giving this many names on first use is counted, not listed
+
+
 def _summary(changes):
     """The names replaced or added, by module; modules and dunder names left out."""
     import textwrap
@@ -323,9 +326,6 @@ def _summary(changes):
         lines += textwrap.wrap("%s: %s" % (owner, ", ".join(shown)), 76,
                                subsequent_indent="  ")
     return lines
-
-
-_MANY = 5
 
 
 def _gained_status(gained, plain):
