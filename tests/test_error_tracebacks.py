@@ -128,6 +128,19 @@ if OLD_LINES:
         '"<script>", line 15, in batch\n    |     async with asyncio.TaskGroup() as tg:',
         '"<script>", line 17, in batch\n    |     tg.create_task(fetch(3))')
 
+if sys.version_info < (3, 11):
+    # The package's TaskGroup is the newest CPython's (3.13.1+ and 3.14, for
+    # gh-124958): __aexit__ awaits _aexit, which raises, where 3.13.0 raised
+    # from __aexit__ itself.
+    EXPECTED = re.sub(
+        r"( +\|)   File \"<asyncio>/taskgroups.py\", line \?, in __aexit__\n +\|     raise me from None\n",
+        lambda found: (
+            '%s   File "<asyncio>/taskgroups.py", line ?, in __aexit__\n'
+            "%s     return await self._aexit(et, exc)\n"
+            '%s   File "<asyncio>/taskgroups.py", line ?, in _aexit\n'
+            "%s     raise me from None\n" % ((found.group(1),) * 4)),
+        EXPECTED)
+
 _FRAME = re.compile(r'File "([^"]*)", line (\d+), in (\S+)$')
 _MACHINERY = re.compile(r"/(?:asyncio|taskgroup_patch/backport)/(\w+\.py)$")
 # The Python frame through which a task runs in a given context on 3.8-3.10
