@@ -15,7 +15,7 @@ import sys
 # Tests each set runs on every interpreter (the dropped ones excluded): fewer
 # means the run broke off, or the set changed and this table must follow.
 TOTALS = {"3.13": 101, "3.15": 123, "3.15+eager": 182, "tasks": 218, "except-star": 59,
-          "graph": 8, "exceptions": 38}
+          "graph": 8, "exceptions": 38, "breadth": 193}
 
 # ORACLE_EAGER=1 adds CPython's TestEagerTaskTaskGroup (every TaskGroup test
 # again, under asyncio.eager_task_factory) to the 3.15 set: such a run is
