@@ -228,6 +228,11 @@ def create_module(spec):
     return _loaders[spec.name].create_module(spec)
 
 
+def get_code(name):
+    # runpy's `python -m inspect`: a watched module run as __main__, not imported.
+    return _loaders[name].get_code(name)
+
+
 def exec_module(module):
     name = module.__spec__.name
     loader = _loaders.pop(name)

@@ -232,6 +232,14 @@ def test_import_asyncio_patches_then_the_finder_leaves(switch, patched):
     assert (out["installed"] > 0) is patched
 
 
+def test_a_watched_module_runs_as_main():
+    # runpy asks the loader of a module it finds for its code: `python -m
+    # inspect` runs inspect, which the hook watches on 3.8-3.10, as __main__.
+    result = run_python("-m", "inspect", "sys", timeout=TIMEOUT)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "Can't get info for builtin modules.\n"
+
+
 @pytest.mark.parametrize("switch, patched", [(None, PATCHED), ("1", True)])
 def test_finding_asyncio_without_importing_it_keeps_the_hook_armed(switch, patched):
     # Plugin loaders and optional-dependency checks ask whether a module
