@@ -588,7 +588,7 @@ def _put_lazy_members(only=None):
 
 def _install_lazy():
     """Put LAZY and SUBMODULES in effect: each owner's __getattr__, __dir__, __all__."""
-    owners = {}
+    owners = {}  # owner's name -> (owner, the LAZY names it gains)
     for target, where in LAZY.items():
         owner_name, _, name = target.rpartition(".")
         owner = sys.modules.get(owner_name) or importlib.import_module(owner_name)
@@ -599,7 +599,8 @@ def _install_lazy():
                 continue
             _remove(owner, name)
         _lazy[target] = where
-        owners[owner_name] = owner
+        # Gathered as they go in: this runs at every asyncio import.
+        owners.setdefault(owner_name, (owner, []))[1].append(name)
     for target, where in SUBMODULES.items():
         package, _, name = target.rpartition(".")
         if target in sys.modules:
@@ -608,10 +609,8 @@ def _install_lazy():
             _remove(sys.modules, target)
             _remove(sys.modules[package], name)
         _submodules[target] = where
-        owners[package] = sys.modules[package]
-    for owner_name, owner in owners.items():
-        names = tuple(target.rpartition(".")[2] for target in _lazy
-                      if target.rpartition(".")[0] == owner_name)
+        owners.setdefault(package, (sys.modules[package], []))
+    for owner_name, (owner, names) in owners.items():
         if hasattr(owner, "__all__"):
             _extend_all(owner, names)
         getattr_, dir_ = _lazy_attributes(owner_name)
@@ -714,15 +713,13 @@ def _install_event_loop_name(asyncio):
 def _set(owner, name, value):
     # Only the first change of a name is logged: it holds the value to restore.
     # _changes keeps every owner alive, so its id() stays unique.
+    is_dict = isinstance(owner, dict)
     key = (id(owner), name)
     if key not in _changed:
-        if isinstance(owner, dict):
-            previous = owner.get(name, _MISSING)
-        else:
-            previous = owner.__dict__.get(name, _MISSING)
-        _changes.append((owner, name, previous))
+        namespace = owner if is_dict else owner.__dict__
+        _changes.append((owner, name, namespace.get(name, _MISSING)))
         _changed.add(key)
-    if isinstance(owner, dict):
+    if is_dict:
         owner[name] = value
     else:
         setattr(owner, name, value)
