@@ -59,8 +59,8 @@ SIZES = {
 
 # The start-up module, and its two calls that arm except* support at start-up.
 STARTUP = "_taskgroup_patch_startup.py"
-ARMING = ("    if sys.version_info < (3, 11):\n        _arm_except_star()\n",
-          "        if sys.version_info < (3, 11):\n            _arm_main_script()\n")
+ARMING = ("\n        _arm_except_star()\n",
+          "\n            _arm_main_script()\n")
 
 
 # --- start-up figures: the package as installed, and a copy that never arms
