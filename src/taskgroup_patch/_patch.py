@@ -322,7 +322,7 @@ def _install_backport():
     import concurrent.futures
     import concurrent.futures._base
 
-    from taskgroup_patch.backport import tasks, timeouts
+    from taskgroup_patch.backport import tasks
 
     _install_exceptions()
     _set_everywhere("Task", tasks.Task, asyncio, asyncio.tasks)
@@ -337,8 +337,8 @@ def _install_backport():
     # which becomes the class that all the old names' holders catch too.
     _set_everywhere("TimeoutError", builtins.TimeoutError,
                     asyncio, asyncio.exceptions, concurrent.futures)
-    _set(concurrent.futures._base, "TimeoutError", timeouts.TimeoutError)
-    _set_everywhere("wait_for", timeouts.wait_for, asyncio, asyncio.tasks)
+    _set(concurrent.futures._base, "TimeoutError", tasks.TimeoutError)
+    _set_everywhere("wait_for", tasks.wait_for, asyncio, asyncio.tasks)
     if sys.version_info < (3, 9):
         _extend_all(asyncio.base_events, ("Server",))
         # PEP 585's asyncio.Future[int] and Task[int]; the queues get it when they load.

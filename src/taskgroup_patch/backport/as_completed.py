@@ -14,7 +14,7 @@ import sys
 import warnings
 from asyncio.queues import Queue
 
-from taskgroup_patch.backport.timeouts import TimeoutError
+from taskgroup_patch.backport.tasks import TimeoutError
 
 __all__ = ("as_completed",)
 

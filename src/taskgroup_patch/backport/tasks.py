@@ -29,8 +29,11 @@ import asyncio.coroutines
 import asyncio.events
 import asyncio.futures
 import asyncio.tasks
+import builtins
 import collections.abc
+import concurrent.futures
 import sys
+import warnings
 import weakref
 
 __all__ = ("Task", "create_task", "ensure_future", "gather",
@@ -545,6 +548,85 @@ if sys.version_info < (3, 10):
         return _gather(*coros_or_futures, return_exceptions=return_exceptions)
 
     gather.__doc__ = _gather.__doc__
+
+
+if sys.version_info >= (3, 11):
+    TimeoutError = builtins.TimeoutError
+else:
+    # 3.11 made asyncio.TimeoutError and concurrent.futures.TimeoutError
+    # aliases of the builtin; _patch makes them so on 3.8-3.10.  Code may still
+    # hold the old classes (``from concurrent.futures import TimeoutError``
+    # in a module imported before asyncio), so what asyncio and
+    # concurrent.futures raise on a timeout (wait_for() below, timeout(),
+    # Future.result(timeout=)) is this class, which derives from the builtin
+    # and from both old ones: every ``except`` clause catches it.
+    class TimeoutError(builtins.TimeoutError, asyncio.exceptions.TimeoutError,
+                       concurrent.futures.TimeoutError):
+        """Timeout expired."""
+
+        # Named as the builtin, so tracebacks read "TimeoutError: ..." as on
+        # 3.11; it is not reachable under that name, so it pickles (and
+        # copies) as the builtin, which every reader of the pickle has.
+        __module__ = "builtins"
+
+        def __reduce__(self):
+            return (builtins.TimeoutError,) + super().__reduce__()[1:]
+
+
+async def wait_for(fut, timeout):
+    """Wait for a future or coroutine to complete, at most *timeout* seconds.
+
+    As in 3.12+, built on asyncio.timeout(): a coroutine runs in the calling
+    task.  On timeout the awaited object is cancelled and TimeoutError
+    raised; if the wait itself is cancelled, so is the awaited object.  If
+    it swallows the cancellation and returns a value, that value is returned.
+    """
+    if timeout is not None and timeout <= 0:
+        fut = asyncio.tasks.ensure_future(fut)
+        if fut.done():
+            return fut.result()
+        await _cancel_and_wait(fut)
+        try:
+            return fut.result()
+        except _CancelledError as exc:
+            raise TimeoutError from exc
+
+    # asyncio.timeouts is looked up as CPython's wait_for() looks it up (a
+    # mock of it applies), and loaded by the first wait, not by every
+    # program that imports asyncio.
+    async with asyncio.timeouts.timeout(timeout):
+        return await fut
+
+
+if sys.version_info < (3, 10):
+    _wait_for = wait_for
+
+    async def wait_for(fut, timeout, *, loop=None):  # noqa: F811
+        # 3.8 and 3.9 still take a loop, with a DeprecationWarning; 3.10
+        # removed it.  The running loop is the only one a wait can use.
+        if loop is not None:
+            warnings.warn("The loop argument is deprecated since Python 3.8, "
+                          "and scheduled for removal in Python 3.10.",
+                          DeprecationWarning, stacklevel=2)
+        return await _wait_for(fut, timeout)
+
+    wait_for.__doc__ = _wait_for.__doc__
+
+
+async def _cancel_and_wait(fut):
+    """Cancel *fut* and wait until it is done, whatever it makes of that."""
+    done = fut.get_loop().create_future()
+
+    def wake_up(_):
+        if not done.done():
+            done.set_result(None)
+
+    fut.add_done_callback(wake_up)
+    try:
+        fut.cancel()
+        await done
+    finally:
+        fut.remove_done_callback(wake_up)
 
 
 # Cancel counting that also works for tasks that cannot count themselves.

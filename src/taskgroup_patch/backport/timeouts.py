@@ -5,10 +5,6 @@ from __future__ import annotations
 import asyncio.events
 import asyncio.exceptions
 import asyncio.tasks
-import builtins
-import concurrent.futures
-import sys
-import warnings
 from types import TracebackType
 from typing import Optional, Type
 
@@ -17,36 +13,9 @@ from exceptiongroup import ExceptionGroup
 from taskgroup_patch.backport import tasks
 
 __all__ = ("Timeout", "timeout", "timeout_at")
-# wait_for is asyncio.tasks' name; it lives here because 3.12 rebuilt it on
-# timeout().  TimeoutError is the class that both raise.  _patch installs
-# them on 3.8-3.10 only.
 
-
-if sys.version_info >= (3, 11):
-    TimeoutError = builtins.TimeoutError
-elif "TimeoutError" in globals():
-    # importlib.reload(asyncio.timeouts): the old classes are aliases of the
-    # builtin by now, and the class made the first time stays the one raised.
-    pass
-else:
-    # 3.11 made asyncio.TimeoutError and concurrent.futures.TimeoutError
-    # aliases of the builtin; _patch makes them so on 3.8-3.10.  Code may still
-    # hold the old classes (``from concurrent.futures import TimeoutError``
-    # in a module imported before asyncio), so what asyncio and
-    # concurrent.futures raise on a timeout is this class, which derives from
-    # the builtin and from both old ones: every ``except`` clause catches it.
-    class TimeoutError(builtins.TimeoutError, asyncio.exceptions.TimeoutError,
-                       concurrent.futures.TimeoutError):
-        """Timeout expired."""
-
-        # Named as the builtin, so tracebacks read "TimeoutError: ..." as on
-        # 3.11; it is not reachable under that name, so it pickles (and
-        # copies) as the builtin, which every reader of the pickle has.
-        __module__ = "builtins"
-
-        def __reduce__(self):
-            return (builtins.TimeoutError,) + super().__reduce__()[1:]
-
+# The class both raise on 3.8-3.10 (see tasks.py); the builtin on 3.11+.
+TimeoutError = tasks.TimeoutError
 
 _CancelledError = asyncio.exceptions.CancelledError
 _current_task = asyncio.tasks.current_task
@@ -200,58 +169,3 @@ def timeout(delay: Optional[float]) -> Timeout:
 def timeout_at(when: Optional[float]) -> Timeout:
     """Like timeout(), with an absolute deadline in loop.time() terms."""
     return Timeout(when)
-
-
-async def wait_for(fut, timeout):
-    """Wait for a future or coroutine to complete, at most *timeout* seconds.
-
-    A coroutine runs in the calling task, as in 3.12+.  On timeout the
-    awaited object is cancelled and TimeoutError raised; if the wait itself
-    is cancelled, so is the awaited object.  If it swallows the cancellation
-    and returns a value, that value is returned.
-    """
-    if timeout is not None and timeout <= 0:
-        fut = asyncio.tasks.ensure_future(fut)
-        if fut.done():
-            return fut.result()
-        await _cancel_and_wait(fut)
-        try:
-            return fut.result()
-        except _CancelledError as exc:
-            raise TimeoutError from exc
-
-    # timeout() itself, spelled out: the parameter hides the function.
-    deadline = None if timeout is None else _get_running_loop().time() + timeout
-    async with Timeout(deadline):
-        return await fut
-
-
-if sys.version_info < (3, 10):
-    _wait_for = wait_for
-
-    async def wait_for(fut, timeout, *, loop=None):  # noqa: F811
-        # 3.8 and 3.9 still take a loop, with a DeprecationWarning; 3.10
-        # removed it.  The running loop is the only one a wait can use.
-        if loop is not None:
-            warnings.warn("The loop argument is deprecated since Python 3.8, "
-                          "and scheduled for removal in Python 3.10.",
-                          DeprecationWarning, stacklevel=2)
-        return await _wait_for(fut, timeout)
-
-    wait_for.__doc__ = _wait_for.__doc__
-
-
-async def _cancel_and_wait(fut):
-    """Cancel *fut* and wait until it is done, whatever it makes of that."""
-    done = fut.get_loop().create_future()
-
-    def wake_up(_):
-        if not done.done():
-            done.set_result(None)
-
-    fut.add_done_callback(wake_up)
-    try:
-        fut.cancel()
-        await done
-    finally:
-        fut.remove_done_callback(wake_up)
