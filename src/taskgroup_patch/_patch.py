@@ -132,7 +132,7 @@ if sys.version_info < (3, 13):
 
 
 # Members of the classes of asyncio (and around it) that 3.9-3.15 added or
-# changed, each put in place on its first lookup (a backport.LazyMember holds
+# changed, each put in place on its first lookup (a LazyMember holds
 # the place until then), so that only programs that use them pay for them.
 # "module:Class" -> (the backport module whose class of the same name defines
 # them, their names).
@@ -373,8 +373,6 @@ def _install_exceptions():
     import exceptiongroup
     import exceptiongroup._exceptions
 
-    from taskgroup_patch.backport import exceptions
-
     with _lock:
         if _exceptions_installed:
             return
@@ -386,10 +384,12 @@ def _install_exceptions():
             _set(group, "__module__", "builtins")
         # The repr of 3.11+: the arguments as given (a tuple stays a tuple).
         _set(groups[0], "__repr__", BaseException.__repr__)
-        _set(groups[0], "add_note", exceptions.add_note)
+        # Stand-ins, until the first call loads the backport (whose import
+        # would cost `import asyncio` 0.5%) and puts its functions in place.
+        _set(groups[0], "add_note", _add_note)
         _set(exceptiongroup._exceptions, "_derive_and_copy_attributes",
-             exceptions.derive_and_copy_attributes)
-        _set_in_builtin_type(BaseException, "add_note", exceptions.add_note)
+             _derive_and_copy_attributes)
+        _set_in_builtin_type(BaseException, "add_note", _add_note)
         # Like exceptiongroup's own traceback patch, off with EXCEPTIONGROUP_NO_PATCH=1.
         if os.environ.get("EXCEPTIONGROUP_NO_PATCH") != "1":
             # Every rendering starts in one of these stand-ins; the first
@@ -404,6 +404,37 @@ def _install_exceptions():
             if threading.excepthook is _default_thread_excepthook():
                 _set(threading, "excepthook", _thread_excepthook)
         _exceptions_installed = True
+
+
+def _install_exceptions_backport():
+    """Replace the exceptions' stand-ins by backport.exceptions' functions; return it."""
+    import exceptiongroup._exceptions
+
+    from taskgroup_patch.backport import exceptions
+
+    with _lock:
+        group = exceptiongroup.BaseExceptionGroup
+        if group.__dict__.get("add_note") is _add_note:
+            _set(group, "add_note", exceptions.add_note)
+        if exceptiongroup._exceptions.__dict__.get("_derive_and_copy_attributes") is (
+                _derive_and_copy_attributes):
+            _set(exceptiongroup._exceptions, "_derive_and_copy_attributes",
+                 exceptions.derive_and_copy_attributes)
+        if BaseException.__dict__.get("add_note") is _add_note:
+            _set_in_builtin_type(BaseException, "add_note", exceptions.add_note)
+    return exceptions
+
+
+def _add_note(self, note, /):
+    """Add a note to the exception, to be shown after its message in tracebacks."""
+    return _install_exceptions_backport().add_note(self, note)
+
+
+_add_note.__name__, _add_note.__qualname__ = "add_note", "BaseException.add_note"
+
+
+def _derive_and_copy_attributes(group, excs):
+    return _install_exceptions_backport().derive_and_copy_attributes(group, excs)
 
 
 def _install_traceback():
@@ -563,10 +594,47 @@ def _install_members(module):
         _put_lazy_members(module.__name__)
 
 
+class LazyMember:
+    """Holds a class member's place until it is first looked up.
+
+    Defined here, not in the backport package it loads from: measured on
+    3.10, asyncio's classes holding instances of a class of that package
+    cost ``python -c "import asyncio"`` 0.9 M instructions more (0.3 %),
+    all in the interpreter's last garbage collection at exit.
+
+    The first lookup, through the class or an instance, imports the backport
+    module that defines the member (in its class of the same name as *owner*),
+    puts the member in this stand-in's place and answers as the member does.
+    """
+
+    # Every asyncio import makes a few dozen of these: small and quick.
+    __slots__ = ("owner", "name", "module", "replaced")
+
+    def __init__(self, owner, name, module, replaced):
+        self.owner = owner
+        self.name = name
+        self.module = module
+        self.replaced = replaced  # what the owner had under this name, or None
+
+    def __get__(self, instance, owner=None):
+        backport = importlib.import_module(self.module)
+        member = vars(getattr(backport, self.owner.__name__))[self.name]
+        # Unless the owner was restored (or the member mocked) meanwhile.
+        if vars(self.owner).get(self.name) is self:
+            setattr(self.owner, self.name, member)
+        get = getattr(type(member), "__get__", None)
+        return member if get is None else get(member, instance, owner)
+
+    def dotted_name(self):
+        """The member's full name, as "package.module.Class.name"."""
+        return "%s.%s.%s" % (self.module, self.owner.__name__, self.name)
+
+    def __repr__(self):
+        return "<%s %s until first used>" % (type(self).__name__, self.dotted_name())
+
+
 def _put_lazy_members(only=None):
     """Put LAZY_MEMBERS in place, in the modules imported (or in the one named *only*)."""
-    from taskgroup_patch.backport import LazyMember
-
     for target, (where, names) in LAZY_MEMBERS.items():
         module_name, _, class_name = target.partition(":")
         module = sys.modules.get(module_name)
@@ -779,8 +847,6 @@ def _target(owner, name):
 
 
 def _dotted(obj):
-    from taskgroup_patch.backport import LazyMember
-
     if isinstance(obj, LazyMember):  # named without loading it
         return obj.dotted_name()
     obj = getattr(obj, "fget", obj)  # a property, by its getter
