@@ -341,11 +341,17 @@ def _install_backport():
     _set_everywhere("wait_for", tasks.wait_for, asyncio, asyncio.tasks)
     if sys.version_info < (3, 9):
         _extend_all(asyncio.base_events, ("Server",))
-        # PEP 585's asyncio.Future[int] and Task[int]; the queues get it when they load.
-        from taskgroup_patch.backport import _cfuture
+        # PEP 585's asyncio.Future[int] and Task[int], which code of 3.9+
+        # evaluates at import time in annotations.  Nothing replaces the C
+        # future type, so every future and task asyncio makes keeps its type:
+        # its own dictionary gains the method, which the C task, ours and
+        # gather's future inherit.  Future[int] is what 3.8's typing makes of
+        # its own generics.  The queues get theirs when they load.
+        import typing
 
-        _set_in_builtin_type(asyncio.futures.Future, "__class_getitem__", _cfuture.class_getitem)
-        _set(asyncio.futures._PyFuture, "__class_getitem__", _cfuture.class_getitem)
+        class_getitem = classmethod(typing._GenericAlias)
+        _set_in_builtin_type(asyncio.futures.Future, "__class_getitem__", class_getitem)
+        _set(asyncio.futures._PyFuture, "__class_getitem__", class_getitem)
     if sys.version_info < (3, 10):
         # builtins.aiter/anext, async nullcontext...: no lookup announces them.
         _load(_BACKPORT + "py310")
@@ -810,7 +816,10 @@ def _remove(owner, name):
 
 def _extend_all(module, names):
     current = tuple(module.__all__)
-    _set(module, "__all__", current + tuple(n for n in names if n not in current))
+    # A set: asyncio's __all__ has some 120 names, scanned for each new one
+    # cost `import asyncio` 0.1%.
+    present = set(current)
+    _set(module, "__all__", current + tuple(n for n in names if n not in present))
 
 
 def _undo():
