@@ -118,10 +118,32 @@ def test_on_38_and_39_they_come_with_asyncio():
         import builtins
         before = hasattr(builtins, "aiter"), hasattr(builtins, "anext")
         import asyncio
-        print(before, aiter.__module__, anext.__name__)
+        print(before, aiter.__module__.startswith("taskgroup_patch."), anext.__name__)
     """)
-    assert (result.stdout, result.stderr) == (
-        "(False, False) taskgroup_patch.backport.py310 anext\n", "")
+    assert (result.stdout, result.stderr) == ("(False, False) True anext\n", "")
     result = run_python(code="import asyncio, builtins; print(hasattr(builtins, 'aiter'))",
                         env=clean_env(TASKGROUP_PATCH="0"))
     assert result.stdout == "False\n"
+
+
+def test_taken_before_the_first_call_they_keep_working():
+    # On 3.8 and 3.9 the first call puts the backport's functions in place of
+    # what asyncio's import put into builtins: a reference taken before works.
+    result = run_python(code="""
+        import asyncio, builtins
+        early_aiter, early_anext = aiter, anext
+        async def numbers():
+            yield 1
+        async def main():
+            iterator = early_aiter(numbers())
+            print(await early_anext(iterator), await early_anext(iterator, "done"),
+                  await anext(aiter(numbers())))
+            try:
+                early_anext(1)
+            except TypeError as exc:
+                print(exc)
+        asyncio.run(main())
+        print(builtins.aiter is aiter, builtins.anext is anext)
+    """)
+    assert (result.stdout, result.stderr) == (
+        "1 done 1\n'int' object is not an async iterator\nTrue True\n", "")

@@ -166,6 +166,12 @@ if sys.platform != "win32":
     LAZY_MEMBERS["asyncio.unix_events:_UnixSelectorEventLoop"] = (
         _BACKPORT + "unix_events",
         ("create_unix_connection", "create_unix_server", "_stop_serving"))
+if sys.version_info < (3, 10):
+    # `async with nullcontext()`, @asynccontextmanager's managers as decorators.
+    LAZY_MEMBERS["contextlib:nullcontext"] = (
+        _BACKPORT + "contextlib", ("__aenter__", "__aexit__"))
+    LAZY_MEMBERS["contextlib:_AsyncGeneratorContextManager"] = (
+        _BACKPORT + "contextlib", ("__call__", "_recreate_cm"))
 if sys.version_info < (3, 9):
     LAZY_MEMBERS["asyncio.transports:WriteTransport"] = (
         _BACKPORT + "transports", ("get_write_buffer_limits",))
@@ -353,8 +359,9 @@ def _install_backport():
         _set_in_builtin_type(asyncio.futures.Future, "__class_getitem__", class_getitem)
         _set(asyncio.futures._PyFuture, "__class_getitem__", class_getitem)
     if sys.version_info < (3, 10):
-        # builtins.aiter/anext, async nullcontext...: no lookup announces them.
-        _load(_BACKPORT + "py310")
+        # No lookup announces a builtin's first use: stand-ins go in now.
+        for name, stand_in in _BUILTIN_STAND_INS.items():
+            _set(builtins, name, stand_in)
     _put_lazy_members()
     _install_newer_semantics()
 
@@ -441,6 +448,36 @@ _add_note.__name__, _add_note.__qualname__ = "add_note", "BaseException.add_note
 
 def _derive_and_copy_attributes(group, excs):
     return _install_exceptions_backport().derive_and_copy_attributes(group, excs)
+
+
+def _install_builtins():
+    """Replace the builtins' stand-ins by backport.builtins' functions; return it."""
+    from taskgroup_patch.backport import builtins as backport
+
+    with _lock:
+        for name, stand_in in _BUILTIN_STAND_INS.items():
+            if builtins.__dict__.get(name) is stand_in:
+                _set(builtins, name, getattr(backport, name))
+    return backport
+
+
+def _aiter(async_iterable, /):
+    """Return an asynchronous iterator for an asynchronous iterable: its __aiter__()."""
+    return _install_builtins().aiter(async_iterable)
+
+
+def _anext(async_iterator, default=_MISSING, /):
+    """Return an awaitable for the next item of an asynchronous iterator."""
+    if default is _MISSING:
+        return _install_builtins().anext(async_iterator)
+    return _install_builtins().anext(async_iterator, default)
+
+
+# builtins.aiter() and anext() (3.10) on 3.8 and 3.9, until their first call.
+_BUILTIN_STAND_INS = {"aiter": _aiter, "anext": _anext}
+for _name, _stand_in in _BUILTIN_STAND_INS.items():
+    _stand_in.__name__ = _stand_in.__qualname__ = _name
+del _name, _stand_in
 
 
 def _install_traceback():

@@ -5,8 +5,11 @@
 so nothing here is loaded with it: the start-up module gives contextlib a
 ``__getattr__``, and taskgroup_patch._patch loads this module when a program
 first looks one of these names up.
-(``async with nullcontext()`` and @asynccontextmanager's managers as
-decorators, 3.10's changes to classes contextlib has, are in py310.)
+
+And 3.10's changes to classes contextlib has, on 3.8 and 3.9: ``async with
+nullcontext()``, and @asynccontextmanager's managers as decorators of
+coroutine functions.  _patch puts them in place on their first lookup (its
+LAZY_MEMBERS), from the classes of the same names at the end of this module.
 """
 
 import os
@@ -83,3 +86,27 @@ class chdir(AbstractContextManager):
     def __exit__(self, *exc_info):
         os.chdir(self._old_cwd.pop())
 
+
+# Members of contextlib's own classes (3.10), each in a class of the same
+# name as the one it goes to.
+
+class nullcontext:
+    async def __aenter__(self):
+        return self.enter_result
+
+    async def __aexit__(self, *exc_info):
+        return None
+
+
+class _AsyncGeneratorContextManager:
+    def __call__(self, func):
+        # AsyncContextDecorator.__call__, which 3.10 makes its base.
+        @wraps(func)
+        async def inner(*args, **kwds):
+            async with self._recreate_cm():
+                return await func(*args, **kwds)
+        return inner
+
+    def _recreate_cm(self):
+        # A manager per call of the decorated function: each is one-shot.
+        return self.__class__(self.func, self.args, self.kwds)
