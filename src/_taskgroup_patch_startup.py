@@ -259,13 +259,17 @@ def arm():
     for name in WATCHED:
         if name in sys.modules:
             _on_import(sys.modules[name])
-        elif name not in actions:
-            watch(name)
+        else:
+            actions.setdefault(name, _on_import)
     for name in GAINING:
         if name in sys.modules:
             _add_getattr(sys.modules[name])
-        elif name not in actions:
-            watch(name, _add_getattr)
+        else:
+            actions.setdefault(name, _add_getattr)
+    # As watch() does, once for all of them: this runs at every start.
+    hook = sys.modules[__name__]
+    if actions and hook not in sys.meta_path:
+        sys.meta_path.insert(0, hook)
     armed = True
     if sys.version_info < (3, 11):
         builtins = sys.modules["builtins"]
@@ -308,8 +312,10 @@ def _is_ours(path):
     # is in sys.modules, with its __path__, before any of its modules compiles.
     import os
     path = os.fsdecode(path)
-    return any(path.startswith(os.path.join(folder, "")) for folder in
-               getattr(sys.modules.get("taskgroup_patch"), "__path__", ()))
+    for folder in getattr(sys.modules.get("taskgroup_patch"), "__path__", ()):
+        if path.startswith(os.path.join(folder, "")):
+            return True
+    return False
 
 
 def _exception():
