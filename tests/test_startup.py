@@ -707,3 +707,34 @@ def test_the_start_up_module_and_the_package_agree_on_what_is_watched():
             assert source is None or source in startup.STAND_INS.get(name, ()), name
     else:
         assert (startup.WATCHED, startup.GAINING) == (("asyncio",), ())
+
+
+@pytest.mark.skipif(not PATCHED, reason="3.11+ loads the package only under TASKGROUP_PATCH=1")
+def test_import_asyncio_loads_four_modules_of_ours_and_the_rest_on_first_use():
+    # Every module loaded at `import asyncio` costs every program that imports
+    # it some 0.15 % (docs/performance.md): what only some programs use waits.
+    result = run_python(code="""
+        import sys
+        def ours():
+            return sorted(m for m in sys.modules if m.startswith("taskgroup_patch"))
+        import asyncio
+        print(ours())
+        ValueError().add_note("first note")
+        print([m for m in ours() if m.endswith("exceptions")])
+        async def numbers():
+            yield 1
+        async def main():
+            await asyncio.wait_for(asyncio.sleep(0), 1)
+            assert await anext(aiter(numbers())) == 1
+        asyncio.run(main())
+        print([m for m in ours() if m.endswith(("timeouts", "builtins"))])
+    """)
+    assert result.stderr == ""
+    loaded, exceptions, later = result.stdout.splitlines()
+    assert loaded == str(["taskgroup_patch", "taskgroup_patch._patch", "taskgroup_patch.backport",
+                          "taskgroup_patch.backport.tasks"])
+    assert exceptions == str(["taskgroup_patch.backport.exceptions"])
+    expected = ["taskgroup_patch.backport.timeouts"]
+    if sys.version_info < (3, 10):
+        expected.insert(0, "taskgroup_patch.backport.builtins")
+    assert later == str(expected)
