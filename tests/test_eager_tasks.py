@@ -444,6 +444,192 @@ def test_an_eagerly_failed_child_does_not_cancel_the_body_before_its_next_await(
     assert [type(e) for e in group.exceptions] == [ValueError]
 
 
+# --- edges of the eager start ----------------------------------------------------
+
+def test_an_eager_task_creating_eager_tasks_in_its_first_step():
+    seen = []
+
+    async def nest(depth):
+        me = asyncio.current_task()
+        seen.append((depth, me))
+        if depth < 3:
+            inner = asyncio.create_task(nest(depth + 1))
+            assert inner.done()
+            assert asyncio.current_task() is me
+            return [depth] + inner.result()
+        return [depth]
+
+    async def main():
+        me = asyncio.current_task()
+        outer = asyncio.create_task(nest(0))
+        assert outer.done()
+        assert asyncio.current_task() is me
+        assert [depth for depth, _ in seen] == [0, 1, 2, 3]
+        assert len({task for _, task in seen}) == 4 and outer is seen[0][1]
+        return outer.result()
+
+    assert run_eager(main) == [0, 1, 2, 3]
+
+
+def test_a_constructor_error_leaves_the_loop_as_it_was():
+    ran = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        with pytest.raises(TypeError):
+            loop.create_task(42)
+        with pytest.raises(TypeError):
+            asyncio.create_task("not a coroutine")
+        if KEYWORDS_PASSED_ON or sys.version_info >= (3, 12):
+            with pytest.raises(TypeError):
+                asyncio.Task(None, eager_start=True)
+        assert "call_soon" not in vars(loop)
+        loop.call_soon(ran.append, "callback")
+        task = asyncio.create_task(returns("after"))
+        assert task.done()
+        await asyncio.sleep(0)
+        assert ran == ["callback"]
+        return task.result()
+
+    assert run_eager(main) == "after"
+
+
+def test_a_loop_whose_call_soon_is_overridden_keeps_its_calls():
+    class RecordingLoop(asyncio.SelectorEventLoop):
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def call_soon(self, callback, *args, context=None):
+            self.calls += 1
+            return super().call_soon(callback, *args, context=context)
+
+    steps = []
+
+    async def child(n):
+        steps.append(n)
+        await asyncio.sleep(0)
+        steps.append(n)
+        return n
+
+    async def main():
+        quick = asyncio.create_task(returns("quick"))
+        # 3.12+ starts eagerly on any running loop; the package leaves a
+        # loop whose call_soon() is its own alone, and starts lazily there.
+        assert quick.done() is EAGER_ON_ANY_LOOP
+        results = await asyncio.gather(*[asyncio.create_task(child(n)) for n in range(3)])
+        return await quick, results
+
+    loop = RecordingLoop()
+    loop.set_task_factory(asyncio.eager_task_factory)
+    try:
+        quick, results = loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert (quick, results) == ("quick", [0, 1, 2])
+    assert sorted(steps) == [0, 0, 1, 1, 2, 2]
+    assert loop.calls > 0
+
+
+def test_a_call_soon_set_on_the_loop_object_stays_and_is_called():
+    calls = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop_call_soon = loop.call_soon
+
+        def recording_call_soon(callback, *args, context=None):
+            calls.append(callback)
+            return loop_call_soon(callback, *args, context=context)
+
+        loop.call_soon = recording_call_soon  # as a test's mock.patch.object does
+        try:
+            task = asyncio.create_task(suspends("value"))
+            assert vars(loop)["call_soon"] is recording_call_soon
+            result = await task
+        finally:
+            del loop.call_soon
+        return result
+
+    assert run_eager(main) == "value"
+    assert calls  # the task's steps, and on 3.8-3.10 its first one too
+
+
+def test_eager_tasks_in_debug_mode():
+    async def main():
+        asyncio.get_running_loop().set_debug(True)
+        quick = asyncio.create_task(returns(1))
+        assert quick.done()
+        slow = asyncio.create_task(suspends(2))
+        assert not slow.done()
+        return quick.result(), await slow
+
+    assert run_eager(main) == (1, 2)
+
+
+def test_loops_in_two_threads_start_their_eager_tasks_apart():
+    import threading
+
+    results = {}
+
+    def run(name):
+        async def main():
+            made = [asyncio.create_task(returns((name, n))) for n in range(2000)]
+            assert all(task.done() for task in made)
+            return [task.result() for task in made]
+
+        results[name] = run_eager(main)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=run, args=(name,)) for name in "ab"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for name in "ab":
+        assert results[name] == [(name, n) for n in range(2000)]
+
+
+def test_what_a_finalizer_schedules_while_a_task_is_made_runs_once():
+    import gc
+
+    ran = []
+    made_inside = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        inside = False
+
+        def on_collection(phase, info):
+            # The garbage collector runs this at any allocation, also inside
+            # the constructor of an eager task.
+            if inside and phase == "start" and len(ran) + len(made_inside) < 200:
+                loop.call_soon(ran.append, "scheduled")
+                made_inside.append(loop.create_task(returns("inner")))
+
+        thresholds = gc.get_threshold()
+        gc.callbacks.append(on_collection)
+        gc.set_threshold(1)
+        try:
+            inside = True
+            made = [asyncio.create_task(returns(n)) for n in range(50)]
+            inside = False
+        finally:
+            gc.set_threshold(*thresholds)
+            gc.callbacks.remove(on_collection)
+        assert [task.result() for task in made] == list(range(50))
+        await asyncio.sleep(0)
+        return await asyncio.gather(*made_inside)
+
+    inner = run_eager(main)
+    assert ran == ["scheduled"] * len(made_inside)
+    assert inner == ["inner"] * len(made_inside) and inner
+
+
 # --- loops whose ready queue is out of reach ---------------------------------------
 
 @pytest.mark.skipif(uvloop is None, reason="uvloop is not installed (not for Windows)")

@@ -33,6 +33,7 @@ import builtins
 import collections.abc
 import concurrent.futures
 import sys
+import types
 import warnings
 import weakref
 
@@ -44,6 +45,8 @@ _BaseTask = getattr(asyncio.tasks, "_CTask", None) or asyncio.tasks._PyTask
 _iscoroutine = asyncio.coroutines.iscoroutine
 _get_running_loop = asyncio.events.get_running_loop
 _get_event_loop = asyncio.events.get_event_loop
+_get_running_loop_or_none = asyncio.events._get_running_loop
+_MethodType = types.MethodType
 _current_tasks = asyncio.tasks._current_tasks
 _BaseEventLoop = asyncio.base_events.BaseEventLoop
 _base_call_soon = _BaseEventLoop.call_soon
@@ -178,18 +181,27 @@ def _run_in_context(task, loop, context):
 
 
 def _start_eagerly(task, loop):
-    """Run *task*'s first step now, as 3.12's eager start does.
+    """Run *task*'s first step now, taking it back off the ready queue.
 
-    Inside the step, current_task() is *task*: the creating task is switched
-    out meanwhile (the step itself enters and leaves *task*).
+    The way for tasks made before this module could step in (see
+    _init_eagerly for the usual one).
     """
     handle = _first_step(loop, task)
     if handle is None:
         return  # the loop will run it: a lazy start
     loop._ready.pop()  # that handle: it runs here, never in the loop too
+    _run_first_step(task, loop, handle._callback, handle._context)
+
+
+def _run_first_step(task, loop, step, context):
+    """Run *task*'s first step now, as 3.12's eager start does.
+
+    Inside the step, current_task() is *task*: the creating task is switched
+    out meanwhile (the step itself enters and leaves *task*).
+    """
     previous = _current_tasks.pop(loop, None)
     try:
-        handle._context.run(handle._callback)
+        context.run(step)
     finally:
         if previous is not None:
             _current_tasks[loop] = previous
@@ -197,6 +209,64 @@ def _start_eagerly(task, loop):
         # As 3.13 (gh-122332): a task done in its eager step lets go of its
         # coroutine; the C task keeps it, so get_coro() hides it.
         task._coro_released = True
+
+
+# The usual eager start never lets the first step become a Handle.  The C
+# task looks call_soon up on the loop object each time it schedules, so
+# while its constructor runs, an instance attribute of the loop shadows the
+# method and keeps the step, with the context the constructor made, in a
+# list of the task's own: threads, and a constructor that a finalizer of the
+# garbage collector runs inside another one, never mix their steps up.
+
+
+def _keep_first_step(kept, callback, *args, context=None):
+    """Stand in for ``loop.call_soon`` while a task's constructor runs.
+
+    *kept* is ``[task, loop]``; the task's first step and its context are
+    appended to it.
+    """
+    if not args and getattr(callback, "__self__", None) is kept[0]:
+        kept.append(callback)
+        kept.append(context)
+        return None
+    # Someone else's call meanwhile (a finalizer): the loop takes it.
+    return _base_call_soon(kept[1], callback, *args, context=context)
+
+
+def _can_keep_first_step(loop):
+    # asyncio's own call_soon only, neither overridden nor already shadowed
+    # (by a test's mock, or by _keep_first_step for another constructor):
+    # those, and debug mode, whose call_soon() checks the calling thread,
+    # keep the Handle and _start_eagerly().
+    return (isinstance(loop, _BaseEventLoop) and type(loop).call_soon is _base_call_soon
+            and "call_soon" not in loop.__dict__ and not loop._debug)
+
+
+def _init_eagerly(task, coro, loop, name):
+    """Initialise *task* (made by __new__) on a running *loop*; start it eagerly.
+
+    The caller has checked _can_keep_first_step(loop).
+    """
+    attrs = loop.__dict__
+    kept = [task, loop]
+    attrs["call_soon"] = _MethodType(_keep_first_step, kept)
+    try:
+        _init_task(task, coro, loop=loop, name=name)
+    finally:
+        # Also when the constructor raised (TypeError: not a coroutine).
+        attrs.pop("call_soon", None)
+    if len(kept) == 4:
+        # _run_first_step(), inlined: this is the hot path of eager tasks.
+        previous = _current_tasks.pop(loop, None)
+        try:
+            kept[3].run(kept[2])
+        finally:
+            if previous is not None:
+                _current_tasks[loop] = previous
+        if task.done():
+            task._coro_released = True
+    # Otherwise another thread replaced the attribute meanwhile: the step
+    # went to the loop's queue, and the task starts lazily.
 
 
 # Called directly rather than through super(): cancel() is on the hot path
@@ -210,6 +280,12 @@ class Task(_BaseTask, metaclass=_TaskType):
     _coro_released = False
 
     def __init__(self, coro, *, loop=None, name=None, context=None, eager_start=False):
+        if eager_start and context is None:
+            running = loop if loop is not None else _get_running_loop_or_none()
+            if (running is not None and _can_keep_first_step(running)
+                    and running.is_running()):
+                _init_eagerly(self, coro, running, name)
+                return
         if context is None:
             super().__init__(coro, loop=loop, name=name)
         elif _NATIVE_CONTEXT:
@@ -320,9 +396,13 @@ def _loop_create_task(self, coro, *, name=None, context=None, **kwargs):
             # What the eager factory would do, without its two Python calls:
             # the common way to ask for eager tasks.
             task = _new_task(Task)
-            _init_task(task, coro, loop=self, name=name)
-            if self.is_running():
-                _start_eagerly(task, self)
+            if (self.is_running() and type(self).call_soon is _base_call_soon
+                    and "call_soon" not in self.__dict__ and not self._debug):
+                _init_eagerly(task, coro, self, name)  # _can_keep_first_step(), inlined
+            else:
+                _init_task(task, coro, loop=self, name=name)
+                if self.is_running():
+                    _start_eagerly(task, self)
             return task
         return _factory_task(factory, self, coro, name, context, kwargs)
     # Looked up on each call, as CPython does: some runners swap it for a
