@@ -405,6 +405,36 @@ def test_gather_of_children_all_done_eagerly_is_done_on_return():
     assert run_eager(main) == [1, 2]
 
 
+@pytest.mark.skipif(sys.version_info[:2] == (3, 11),
+                    reason="3.11's gather() waits a loop iteration for children already done")
+def test_gather_of_children_done_eagerly_with_cancels_repeats_and_errors():
+    async def cancelled():
+        raise asyncio.CancelledError
+
+    async def fails(error):
+        raise error
+
+    async def main():
+        one = asyncio.create_task(returns(1))
+        assert one.done()
+        repeated = asyncio.gather(one, one, returns(2))
+        assert repeated.done() and repeated.result() == [1, 1, 2]
+        listed = asyncio.gather(cancelled(), returns(3), return_exceptions=True)
+        assert listed.done()
+        results = listed.result()
+        assert isinstance(results[0], asyncio.CancelledError) and results[1] == 3
+        stopped = asyncio.gather(returns(4), cancelled(), fails(KeyError("later")))
+        assert stopped.done()
+        with pytest.raises(asyncio.CancelledError):
+            stopped.result()
+        first = asyncio.gather(fails(KeyError("first")), fails(ValueError("second")))
+        with pytest.raises(KeyError):
+            await first
+        # no_asyncio_errors: the ValueError counts as retrieved, and is not logged
+
+    run_eager(main)
+
+
 # --- TaskGroup (gh-128550) ------------------------------------------------------
 
 def test_taskgroup_with_children_that_finish_eagerly():

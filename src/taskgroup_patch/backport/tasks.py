@@ -611,9 +611,40 @@ def gather(*coros_or_futures, return_exceptions=False):
                 child.add_done_callback(_child_done)
         children.append(child)
     outer = _GatheringFuture(children, loop=loop)
-    for child in already_done:
-        _child_done(child)
+    if len(already_done) == len(futures_of):
+        # All done already (eager tasks that finished inside create_task()):
+        # what _child_done() would conclude child by child, in one pass.
+        _settle(outer, children, already_done, return_exceptions)
+    else:
+        for child in already_done:
+            _child_done(child)
     return outer
+
+
+def _settle(outer, children, unique, return_exceptions):
+    """Set *outer*, the gather() of *children*, which are all done."""
+    results = []
+    for child in children:
+        if child.cancelled():
+            if not return_exceptions:
+                outer.set_exception(_cancelled_error(child))
+                break
+            results.append(_cancelled_result(child))
+        else:
+            error = child.exception()
+            if error is None:
+                results.append(child.result())
+            elif return_exceptions:
+                results.append(error)
+            else:
+                outer.set_exception(error)
+                break
+    else:
+        outer.set_result(results)
+        return
+    for child in unique:
+        if not child.cancelled():
+            child.exception()  # retrieved: nobody will log it
 
 
 if sys.version_info < (3, 10):
