@@ -183,8 +183,8 @@ def _run_in_context(task, loop, context):
 def _start_eagerly(task, loop):
     """Run *task*'s first step now, taking it back off the ready queue.
 
-    The way for tasks made before this module could step in (see
-    _init_eagerly for the usual one).
+    Where _init_eagerly() cannot keep the step from the queue: debug mode,
+    a call_soon set on the loop object, a task given context=.
     """
     handle = _first_step(loop, task)
     if handle is None:
