@@ -99,13 +99,8 @@ class nullcontext:
 
 
 class _AsyncGeneratorContextManager:
-    def __call__(self, func):
-        # AsyncContextDecorator.__call__, which 3.10 makes its base.
-        @wraps(func)
-        async def inner(*args, **kwds):
-            async with self._recreate_cm():
-                return await func(*args, **kwds)
-        return inner
+    # 3.10 makes AsyncContextDecorator its base.
+    __call__ = AsyncContextDecorator.__call__
 
     def _recreate_cm(self):
         # A manager per call of the decorated function: each is one-shot.
