@@ -854,7 +854,7 @@ def _remove(owner, name):
 def _extend_all(module, names):
     current = tuple(module.__all__)
     # A set: asyncio's __all__ has some 120 names, scanned for each new one
-    # cost `import asyncio` 0.1%.
+    # cost `import asyncio` 0.06 %.
     present = set(current)
     _set(module, "__all__", current + tuple(n for n in names if n not in present))
 
