@@ -191,13 +191,6 @@ def _builtins_getattr(name):
 
 # The import hook.
 
-def watch(name, action=_on_import):
-    actions[name] = action
-    hook = sys.modules[__name__]
-    if hook not in sys.meta_path:
-        sys.meta_path.insert(0, hook)
-
-
 def find_spec(name, path=None, target=None):
     hook = sys.modules[__name__]
     meta_path = sys.meta_path
@@ -205,7 +198,10 @@ def find_spec(name, path=None, target=None):
         # A finder put in front of us may claim a watched module itself
         # (pytest's assertion rewriter claims anyio): step back to the front;
         # that finder still runs, from here, for what we watch.
-        sys.meta_path = meta_path = [hook] + [f for f in meta_path if f is not hook]
+        meta_path = meta_path[:]
+        meta_path.remove(hook)
+        meta_path.insert(0, hook)
+        sys.meta_path = meta_path
     if name not in actions:
         return None
     try:
@@ -250,7 +246,10 @@ def _disarm_if_done():
     if not actions:
         # A new list, not a mutation: another thread may be iterating it.
         hook = sys.modules[__name__]
-        sys.meta_path = [f for f in sys.meta_path if f is not hook]
+        meta_path = sys.meta_path[:]
+        while hook in meta_path:
+            meta_path.remove(hook)
+        sys.meta_path = meta_path
 
 
 def arm():
@@ -266,7 +265,8 @@ def arm():
             _add_getattr(sys.modules[name])
         else:
             actions.setdefault(name, _add_getattr)
-    # As watch() does, once for all of them: this runs at every start.
+    # Once for all of them, and only if it is not there yet: this runs at
+    # every start, and install() runs it again.
     hook = sys.modules[__name__]
     if actions and hook not in sys.meta_path:
         sys.meta_path.insert(0, hook)
@@ -371,6 +371,7 @@ try:
     elif _complaint is not None:
         # Said where the setting takes effect, when asyncio is imported: not
         # at every start of pip or of a program that never uses asyncio.
-        watch("asyncio", _complain)
+        actions["asyncio"] = _complain
+        sys.meta_path.insert(0, sys.modules[__name__])
 except BaseException as exc:
     warn("start-up hook failed: %s: %s" % (type(exc).__name__, exc))
