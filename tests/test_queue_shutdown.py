@@ -192,6 +192,53 @@ def test_subclass_overrides_and_shutdown():
     asyncio.run(main())
 
 
+def test_put_and_get_ask_the_subclass_whether_full_or_empty():
+    # put(), get() and their _nowait forms decide through the queue's own
+    # full(), empty() and qsize(): a subclass that redefines them is obeyed.
+    class AtMostTwo(asyncio.Queue):  # bounded by full(), not maxsize
+        def full(self):
+            return len(self._queue) >= 2
+
+    class TakesPairs(asyncio.Queue):  # a get waits until two items are in
+        def empty(self):
+            return len(self._queue) < 2
+
+    class CountsTwice(asyncio.Queue):  # full() compares qsize() to maxsize
+        def qsize(self):
+            return 2 * len(self._queue)
+
+    async def main():
+        bounded = AtMostTwo()
+        bounded.put_nowait(1)
+        bounded.put_nowait(2)
+        with pytest.raises(asyncio.QueueFull):
+            bounded.put_nowait(3)
+        putter = asyncio.create_task(bounded.put(3))
+        await asyncio.sleep(0)
+        assert not putter.done()
+        assert bounded.get_nowait() == 1
+        await asyncio.wait_for(putter, 1)
+        assert [bounded.get_nowait(), bounded.get_nowait()] == [2, 3]
+
+        pairs = TakesPairs()
+        pairs.put_nowait("a")
+        with pytest.raises(asyncio.QueueEmpty):
+            pairs.get_nowait()
+        getter = asyncio.create_task(pairs.get())
+        await asyncio.sleep(0)
+        assert not getter.done()
+        await pairs.put("b")
+        assert await asyncio.wait_for(getter, 1) == "a"
+
+        twice = CountsTwice(maxsize=2)
+        twice.put_nowait("x")
+        assert twice.full()
+        with pytest.raises(asyncio.QueueFull):
+            twice.put_nowait("y")
+
+    asyncio.run(main())
+
+
 def test_priority_and_lifo_order_after_shutdown():
     async def main():
         priority, lifo = asyncio.PriorityQueue(), asyncio.LifoQueue()
