@@ -57,6 +57,9 @@ SIZES = {
                       {"n": 2_000, "pairs": 3, "reps": 1, "warm": 1}),
     "as_completed": ({"n": 20_000, "pairs": 11, "reps": 3, "warm": 1},
                      {"n": 2_000, "pairs": 3, "reps": 1, "warm": 1}),
+    "queue_put_get_instructions": ({"k": 10_000, "seeds": 3}, {"k": 500, "seeds": 1}),
+    "queue_handoff_instructions": ({"k": 5_000, "seeds": 3}, {"k": 500, "seeds": 1}),
+    "as_completed_instructions": ({"k": 5_000, "seeds": 3}, {"k": 500, "seeds": 1}),
     "taskgroup": ({"n": 10_000, "reps": 30, "warm": 2, "rounds": 3},
                   {"n": 1_000, "reps": 5, "warm": 1}),
     "taskgroup_empty": ({"m": 10_000, "reps": 21, "warm": 2, "rounds": 3},
@@ -498,6 +501,71 @@ def fig_queue_handoff(size):
 def fig_as_completed(size):
     _against_own("as_completed", "`for f in asyncio.as_completed(tasks): await f` over "
                  "%d done tasks" % size["n"], size, "per_task_us")
+
+
+# The same three by instruction count (callgrind), which the load of a shared
+# machine does not move: the CPU figures above spread too widely here to
+# judge 5 % by.  Per item, the count of a run over 2K items less that of a
+# run over K, over K, so that start-up and exit cancel out; ours against the
+# package off (TASKGROUP_PATCH=0) in this same venv, one pair per hash seed.
+
+HOT_PATHS = os.path.join(HERE, "_hot_paths.py")
+
+
+def _per_item(workload, k, env, less=None):
+    def count(name, n):
+        return instructions_of([sys.executable, HOT_PATHS, name, str(n)], env)
+
+    per_item = (count(workload, 2 * k) - count(workload, k)) / k
+    if less is not None:
+        per_item -= (count(less, 2 * k) - count(less, k)) / k
+    return per_item
+
+
+def _hot_path_instructions(name, what, workload, size, less=None):
+    if shutil.which("valgrind") is None:
+        print(json.dumps({"figure": name, "python": PYTHON, "mode": MODE,
+                          "applies": False, "note": "valgrind is not installed"}), flush=True)
+        return
+    k = size["k"]
+    for patch in ("1" if PATCHED else "0", "0"):  # writes the .pyc files, like a warm-up
+        subprocess.run([sys.executable, HOT_PATHS, workload, "10"], check=True,
+                       env=_clean_env(TASKGROUP_PATCH=patch))
+    values, baseline = [], []
+    for seed in range(1, size["seeds"] + 1):
+        ours = _clean_env(PYTHONHASHSEED=str(seed), TASKGROUP_PATCH="1" if PATCHED else "0")
+        theirs = _clean_env(PYTHONHASHSEED=str(seed), TASKGROUP_PATCH="0")
+        values.append(_per_item(workload, k, ours, less))
+        baseline.append(_per_item(workload, k, theirs, less))
+    emit(name, what="%s, instructions per item (callgrind, %d and %d items): %s"
+                    % (what, k, 2 * k, "taskgroup_patch's (TASKGROUP_PATCH=1)" if PATCHED
+                       else "native (package off; A/A check)"),
+         against="the interpreter's own, package off (TASKGROUP_PATCH=0), same venv",
+         values=values, baseline=baseline, unit="k instructions per item", scale=1e-3,
+         limit=1.05, goal=QUEUE_GOAL if PATCHED else None)
+
+
+@figure("queue_put_get_instructions")
+def fig_queue_put_get_instructions(size):
+    _hot_path_instructions("queue_put_get_instructions",
+                           "await put() then await get(), an unbounded asyncio.Queue",
+                           "put_get", size)
+
+
+@figure("queue_handoff_instructions")
+def fig_queue_handoff_instructions(size):
+    _hot_path_instructions("queue_handoff_instructions",
+                           "a producer and a consumer task through asyncio.Queue(maxsize=1)",
+                           "handoff", size)
+
+
+@figure("as_completed_instructions")
+def fig_as_completed_instructions(size):
+    # Less the same script without as_completed(): making and finishing the
+    # tasks costs the same either way, and would hide the difference.
+    _hot_path_instructions("as_completed_instructions",
+                           "`for f in asyncio.as_completed(tasks): await f` over done tasks, "
+                           "the loop only", "as_completed", size, less="done_tasks")
 
 
 # In-process figures.  Ours (patched on 3.8-3.10, native asyncio on 3.11+)
