@@ -72,6 +72,14 @@ async def suspends(value):
     return value
 
 
+async def steps_twice(steps, n):
+    # Records n in its first step and again after suspending once.
+    steps.append(n)
+    await asyncio.sleep(0)
+    steps.append(n)
+    return n
+
+
 # --- the first step runs inside create_task() -------------------------------
 
 def test_a_coroutine_that_does_not_suspend_is_done_on_return():
@@ -536,18 +544,13 @@ def test_a_loop_whose_call_soon_is_overridden_keeps_its_calls():
 
     steps = []
 
-    async def child(n):
-        steps.append(n)
-        await asyncio.sleep(0)
-        steps.append(n)
-        return n
-
     async def main():
         quick = asyncio.create_task(returns("quick"))
         # 3.12+ starts eagerly on any running loop; the package leaves a
         # loop whose call_soon() is its own alone, and starts lazily there.
         assert quick.done() is EAGER_ON_ANY_LOOP
-        results = await asyncio.gather(*[asyncio.create_task(child(n)) for n in range(3)])
+        results = await asyncio.gather(
+            *[asyncio.create_task(steps_twice(steps, n)) for n in range(3)])
         return await quick, results
 
     loop = RecordingLoop()
@@ -669,12 +672,6 @@ def test_what_a_finalizer_schedules_while_a_task_is_made_runs_once():
 def test_on_uvloop_eager_tasks_work_and_each_step_runs_once():
     steps = []
 
-    async def child(n):
-        steps.append(n)
-        await asyncio.sleep(0)
-        steps.append(n)
-        return n
-
     async def main():
         asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
         quick = asyncio.create_task(returns("quick"))
@@ -682,11 +679,12 @@ def test_on_uvloop_eager_tasks_work_and_each_step_runs_once():
         # uvloop's queue and starts it lazily, as 3.12 does for a loop that
         # is not running.
         assert quick.done() is EAGER_ON_ANY_LOOP
-        results = await asyncio.gather(*[asyncio.create_task(child(n)) for n in range(3)])
+        results = await asyncio.gather(
+            *[asyncio.create_task(steps_twice(steps, n)) for n in range(3)])
         asyncio.get_running_loop().set_task_factory(None)
         if KEYWORDS_PASSED_ON:
             # Asked for one by one; uvloop's create_task() takes no eager_start=.
-            one = asyncio.create_task(child(3), eager_start=True)
+            one = asyncio.create_task(steps_twice(steps, 3), eager_start=True)
             assert one.done() is False
             results.append(await one)
         return await quick, results
