@@ -777,3 +777,46 @@ def test_cancel_of_a_failed_task_silences_its_unretrieved_error(no_asyncio_error
     asyncio.run(main())
     gc.collect()
     assert no_asyncio_errors.records == []
+
+
+# --- gather(): each argument as ensure_future() would make it ---------------------
+
+async def returns(value):
+    return value
+
+
+def test_gather_closes_a_coroutine_its_loop_refuses(no_asyncio_errors):
+    refused = returns("refused")
+
+    def refusing_factory(loop, coro, **kwargs):
+        if coro is refused:
+            raise RuntimeError("no more tasks")
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    async def main():
+        asyncio.get_running_loop().set_task_factory(refusing_factory)
+        first = returns("first")
+        with pytest.raises(RuntimeError, match="no more tasks"):
+            asyncio.gather(first, refused)
+        # As ensure_future() leaves it (3.10+): closed, so never "never awaited".
+        assert refused.cr_frame is None
+        await asyncio.sleep(0)  # the task gather() made of the first one ends
+
+    asyncio.run(main())
+
+
+def test_gather_takes_only_futures_of_the_loop_of_its_first_child():
+    other_loop = asyncio.new_event_loop()
+    try:
+        async def main():
+            loop = asyncio.get_running_loop()
+            mine, theirs = loop.create_future(), other_loop.create_future()
+            with pytest.raises(ValueError, match="different loop"):
+                asyncio.gather(mine, theirs)
+            task = asyncio.create_task(returns(2))
+            mine.set_result(1)
+            assert await asyncio.gather(mine, task, returns(3), mine) == [1, 2, 3, 1]
+
+        asyncio.run(main())
+    finally:
+        other_loop.close()

@@ -47,6 +47,7 @@ _get_running_loop = asyncio.events.get_running_loop
 _get_event_loop = asyncio.events.get_event_loop
 _get_running_loop_or_none = asyncio.events._get_running_loop
 _MethodType = types.MethodType
+_CoroutineType = types.CoroutineType
 _current_tasks = asyncio.tasks._current_tasks
 _BaseEventLoop = asyncio.base_events.BaseEventLoop
 _base_call_soon = _BaseEventLoop.call_soon
@@ -277,7 +278,10 @@ _cancel_task = _BaseTask.cancel
 class Task(_BaseTask, metaclass=_TaskType):
     """A coroutine wrapped in a Future that counts its cancellation requests."""
 
-    _coro_released = False
+    # Set only on a task that its eager step finished.  A slot, not a class
+    # default that the task's __dict__ overrides: creating that dictionary
+    # would cost an eager task as much again as all the rest of its start.
+    __slots__ = ("_coro_released",)
 
     def __init__(self, coro, *, loop=None, name=None, context=None, eager_start=False):
         if eager_start and context is None:
@@ -354,7 +358,7 @@ class Task(_BaseTask, metaclass=_TaskType):
             return info
 
     def get_coro(self):
-        if self._coro_released:
+        if getattr(self, "_coro_released", False):
             return None
         coro = super().get_coro()
         if type(coro) is _CoroutineInContext:
@@ -529,6 +533,8 @@ def ensure_future(coro_or_future, *, loop=None):
 
 
 _stdlib_gather = asyncio.tasks.gather
+# Futures whose loop gather() may read as ensure_future() would.
+_PLAIN_FUTURES = (Task, _BaseTask, asyncio.futures.Future)
 _GatheringFuture = asyncio.tasks._GatheringFuture
 _CancelledError = asyncio.exceptions.CancelledError
 
@@ -598,9 +604,22 @@ def gather(*coros_or_futures, return_exceptions=False):
     for arg in coros_or_futures:
         child = futures_of.get(arg)
         if child is None:
-            child = ensure(arg, loop=loop)
+            # Once the loop is known, what ensure_future() answers for a
+            # coroutine or a future of asyncio's own, without its call (two
+            # on 3.10) for each child.
             if loop is None:
+                child = ensure(arg)
                 loop = _get_loop(child)
+            elif type(arg) is _CoroutineType:
+                try:
+                    child = loop.create_task(arg)
+                except RuntimeError:
+                    arg.close()  # no "never awaited" warning (3.10+)
+                    raise
+            elif type(arg) in _PLAIN_FUTURES and arg._loop is loop:
+                child = arg
+            else:
+                child = ensure(arg, loop=loop)
             if child is not arg:
                 # Made here for a coroutine: its caller cannot await it.
                 child._log_destroy_pending = False
