@@ -73,16 +73,30 @@ def warn(message):
             pass
 
 
+def getenv(name):
+    """Return environment variable *name*, or None.
+
+    While this module's start-up code runs, a variable the interpreter was
+    started without counts as unset (see _started_with); otherwise
+    os.environ has the answer.
+    """
+    if _started_with is not None:
+        value = _started_with.get(name.encode())
+        if value is None:
+            return None
+    # Imported here: a global reference to os, kept alive by the armed hook,
+    # makes interpreter exit wipe os late and slowly.
+    import os
+
+    return os.environ.get(name)
+
+
 def setting():
     """Return (patch?, complaint) for TASKGROUP_PATCH in this process.
 
     The complaint is None, or the warning an unrecognised value deserves.
     """
-    # Imported here: a global reference to os, kept alive by the armed hook,
-    # makes interpreter exit wipe os late and slowly.
-    import os
-
-    value = os.environ.get(ENV_VAR)
+    value = getenv(ENV_VAR)
     word = (value or "").strip().lower()
     if word in ON or word in OFF:
         return word in ON, None
@@ -255,16 +269,13 @@ def _disarm_if_done():
 def arm():
     """Act on the watched modules already imported, watch the others; idempotent."""
     global armed
-    for name in WATCHED:
-        if name in sys.modules:
-            _on_import(sys.modules[name])
-        else:
-            actions.setdefault(name, _on_import)
-    for name in GAINING:
-        if name in sys.modules:
-            _add_getattr(sys.modules[name])
-        else:
-            actions.setdefault(name, _add_getattr)
+    modules = sys.modules
+    for names, action in ((WATCHED, _on_import), (GAINING, _add_getattr)):
+        for name in names:
+            if name in modules:
+                action(modules[name])
+            elif name not in actions:
+                actions[name] = action
     # Once for all of them, and only if it is not there yet: this runs at
     # every start, and install() runs it again.
     hook = sys.modules[__name__]
@@ -336,8 +347,7 @@ def _arm_except_star():
             co_filename=_plain_source_to_code.__code__.co_filename,
             co_name="_call_with_frames_removed")
         loader.source_to_code = _source_to_code
-    import os
-    if os.environ.get("TASKGROUP_PATCH_COMPILE", "").strip().lower() in ON:
+    if (getenv("TASKGROUP_PATCH_COMPILE") or "").strip().lower() in ON:
         from taskgroup_patch.exceptstar import loader
         loader.install_compile()
 
@@ -362,6 +372,11 @@ def _arm_main_script():
         pass  # unreadable, or null bytes (a zipapp, a .pyc): not for this hook
 
 
+# While the start-up code below runs: the environment the interpreter was
+# started with, from which os.environ was made (posix.environ; None elsewhere).
+# Both variables it reads are usually unset, and this dict says so with one
+# lookup, where os.environ.get() raises and catches KeyError twice.
+_started_with = getattr(sys.modules.get("posix"), "environ", None)
 try:
     _patching, _complaint = setting()
     if _patching:
@@ -375,3 +390,4 @@ try:
         sys.meta_path.insert(0, sys.modules[__name__])
 except BaseException as exc:
     warn("start-up hook failed: %s: %s" % (type(exc).__name__, exc))
+_started_with = None
