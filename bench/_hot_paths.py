@@ -1,4 +1,4 @@
-"""Hot-path workloads for bench/run.py's instruction counts (issue 18).
+"""Hot-path workloads for bench/run.py's instruction counts (issues 18 and 19).
 
     python bench/_hot_paths.py WORKLOAD N
 
@@ -49,7 +49,12 @@ async def as_completed(n):
         await future
 
 
-WORKLOADS = {f.__name__: f for f in (put_get, handoff, done_tasks, as_completed)}
+async def create_gather(n):
+    create_task = asyncio.create_task
+    await asyncio.gather(*[create_task(noop()) for _ in range(n)])
+
+
+WORKLOADS = {f.__name__: f for f in (put_get, handoff, done_tasks, as_completed, create_gather)}
 
 if __name__ == "__main__":
     asyncio.run(WORKLOADS[sys.argv[1]](int(sys.argv[2])))
