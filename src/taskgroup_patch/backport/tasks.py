@@ -278,9 +278,8 @@ _cancel_task = _BaseTask.cancel
 class Task(_BaseTask, metaclass=_TaskType):
     """A coroutine wrapped in a Future that counts its cancellation requests."""
 
-    # Set only on a task that its eager step finished.  A slot, not a class
-    # default that the task's __dict__ overrides: creating that dictionary
-    # would cost an eager task as much again as all the rest of its start.
+    # Set only on a task that its eager step finished.  A slot: as an
+    # instance attribute it gave each such task a dictionary of its own.
     __slots__ = ("_coro_released",)
 
     def __init__(self, coro, *, loop=None, name=None, context=None, eager_start=False):
@@ -533,7 +532,8 @@ def ensure_future(coro_or_future, *, loop=None):
 
 
 _stdlib_gather = asyncio.tasks.gather
-# Futures whose loop gather() may read as ensure_future() would.
+# Futures of asyncio's own types, whose loop gather() reads itself (_loop)
+# where ensure_future() would call get_loop().
 _PLAIN_FUTURES = (Task, _BaseTask, asyncio.futures.Future)
 _GatheringFuture = asyncio.tasks._GatheringFuture
 _CancelledError = asyncio.exceptions.CancelledError
